@@ -62,6 +62,20 @@ pub enum Error {
         successor: Option<String>,
     },
 
+    /// The request's input tokens exceed the model's input limit.
+    #[error(
+        "request has {tokens} input tokens, over the {limit}-token input limit of `{model}`; \
+         shorten the messages or choose a model with a larger context window"
+    )]
+    ContextWindowExceeded {
+        /// The resolved model id.
+        model: String,
+        /// The counted input tokens (the limit plus one when counting stopped early).
+        tokens: u64,
+        /// The model's input limit.
+        limit: u64,
+    },
+
     /// A hard budget limit would be crossed by this call.
     #[error(
         "budget exceeded for scope `{scope}`: limit {limit} {unit} per {window}, \
@@ -126,6 +140,8 @@ pub enum ErrorKind {
     UnknownModel,
     /// See [`Error::ModelRetired`].
     ModelRetired,
+    /// See [`Error::ContextWindowExceeded`].
+    ContextWindowExceeded,
     /// See [`Error::BudgetExceeded`].
     BudgetExceeded,
     /// See [`Error::RedactionBlocked`].
@@ -144,6 +160,7 @@ impl ErrorKind {
             ErrorKind::InvalidCatalog => "invalid_catalog",
             ErrorKind::UnknownModel => "unknown_model",
             ErrorKind::ModelRetired => "model_retired",
+            ErrorKind::ContextWindowExceeded => "context_window_exceeded",
             ErrorKind::BudgetExceeded => "budget_exceeded",
             ErrorKind::RedactionBlocked => "redaction_blocked",
             ErrorKind::StoreUnavailable => "store_unavailable",
@@ -160,6 +177,7 @@ impl Error {
             Error::InvalidCatalog { .. } => ErrorKind::InvalidCatalog,
             Error::UnknownModel { .. } => ErrorKind::UnknownModel,
             Error::ModelRetired { .. } => ErrorKind::ModelRetired,
+            Error::ContextWindowExceeded { .. } => ErrorKind::ContextWindowExceeded,
             Error::BudgetExceeded { .. } => ErrorKind::BudgetExceeded,
             Error::RedactionBlocked { .. } => ErrorKind::RedactionBlocked,
             Error::StoreUnavailable { .. } => ErrorKind::StoreUnavailable,

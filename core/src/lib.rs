@@ -15,6 +15,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod budget;
 pub mod catalog;
 pub mod clock;
 pub mod config;
@@ -25,15 +26,15 @@ pub mod record;
 pub mod redact;
 pub mod request;
 pub mod tokens;
-
-mod budget;
+pub mod usage;
 
 pub use catalog::{Catalog, ModelRecord, Resolution};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use energy::{Energy, Estimate};
 pub use error::{Error, ErrorKind, Result};
-pub use policy::{Call, CallOptions, Policy, Usage};
+pub use policy::{Call, CallOptions, Denied, Policy};
 pub use record::CallRecord;
 pub use redact::{Finding, Redaction};
 pub use request::ChatRequest;
 pub use tokens::{Encoding, TokenCount};
+pub use usage::Usage;

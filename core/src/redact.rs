@@ -84,6 +84,15 @@ impl Redactor {
         unimplemented!("redact::Redactor::new")
     }
 
+    /// Redacts every message text and tool-call argument of a chat request in place.
+    pub fn redact_chat(
+        &self,
+        _request: &mut crate::request::ChatRequest,
+        _vault: &mut Vault,
+    ) -> Result<Vec<Finding>> {
+        unimplemented!("redact::Redactor::redact_chat")
+    }
+
     /// Redacts `text`, issuing placeholders into `vault`.
     pub fn redact(&self, _text: &str, _vault: &mut Vault) -> Result<Redaction> {
         unimplemented!("redact::Redactor::redact")
