@@ -229,6 +229,11 @@ impl Catalog {
         Ok(resolution)
     }
 
+    /// Reports every alias, pin and fallback that is shut down by `at`.
+    pub fn lint(&self, _config: &ModelsConfig, _at: Date) -> Vec<Diagnostic> {
+        Vec::new()
+    }
+
     /// Validates aliases and fallback chains as of `today`.
     pub fn validate(&self, _config: &ModelsConfig, _today: Date) -> Vec<Diagnostic> {
         Vec::new()

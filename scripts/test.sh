@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs every test suite that exists in this repository, in one command.
+#
+# Installs what the suites need and is missing: the Rust components rustfmt
+# and clippy, and a Python virtual environment (target/venv) with the packages
+# in tests/requirements.txt. Set INGATE_SKIP_LINT=1 to skip fmt and clippy.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+cargo --version
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+
+step "python test environment (target/venv)"
+venv="$root/target/venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+export PATH="$venv/bin:$PATH"
+
+if [ "${INGATE_SKIP_LINT:-0}" != 1 ]; then
+  step "cargo fmt --check"
+  cargo fmt --all -- --check
+  step "cargo clippy"
+  cargo clippy -p ingate -p ingate-cli --all-targets -- -D warnings
+fi
+
+step "cargo test (core and cli)"
+cargo test -p ingate -p ingate-cli
+
+step "example: ingate replay on the example traffic"
+cargo run --quiet --release -p ingate-cli -- replay examples/traffic.jsonl \
+  --policy examples/policy.toml --records target/example-records.jsonl
+test "$(wc -l < target/example-records.jsonl)" -eq "$(grep -c . examples/traffic.jsonl)"
+
+for binding in python node kotlin; do
+  if [ -x "bindings-$binding/test.sh" ]; then
+    step "bindings-$binding"
+    "bindings-$binding/test.sh"
+  fi
+done
+
+step "all suites passed"
