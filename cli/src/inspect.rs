@@ -138,7 +138,7 @@ pub fn models(args: ModelsArgs) -> anyhow::Result<ExitCode> {
 pub struct LintArgs {
     /// The policy file to check.
     policy: PathBuf,
-    /// Report what hits a sunset on or before this date (YYYY-MM-DD); today (UTC) by default.
+    /// Judge shutdown dates and the warning window as of this date (YYYY-MM-DD); today (UTC) by default.
     #[arg(long, value_name = "DATE")]
     at: Option<Date>,
 }
@@ -154,7 +154,7 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     }
 
     let at = args.at.unwrap_or_else(today);
-    let mut diagnostics = catalog.validate(&config.models, today());
+    let mut diagnostics = catalog.validate(&config.models, at);
     for diagnostic in catalog.lint(&config.models, at) {
         if !diagnostics.contains(&diagnostic) {
             diagnostics.push(diagnostic);
