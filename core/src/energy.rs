@@ -278,8 +278,8 @@ fn it_energy_wh(sizes: &parameters::Sizes, input: f64, output: f64) -> Estimate 
         prefill_utilization: PREFILL_UTILIZATION.low,
     };
     let central = Scenario {
-        total_billions: (sizes.total.min + sizes.total.max) / 2.0,
-        active_billions: (sizes.active.min + sizes.active.max) / 2.0,
+        total_billions: sizes.central_total,
+        active_billions: sizes.central_active,
         batch_size: BATCH_SIZE.value,
         prefill_utilization: PREFILL_UTILIZATION.value,
     };

@@ -9,6 +9,10 @@ use crate::catalog::{ModelRecord, ParamRange};
 pub(crate) struct Sizes {
     pub total: ParamRange,
     pub active: ParamRange,
+    /// The total count of the central estimate, in billions.
+    pub central_total: f64,
+    /// The active count of the central estimate, in billions.
+    pub central_active: f64,
     /// `true` when the counts did not come from the catalog.
     pub assumed: bool,
 }
@@ -59,9 +63,13 @@ pub(crate) fn sizes(model: &ModelRecord) -> Sizes {
             valid(parameters.active_billions),
         )
     {
+        // A catalog range brackets one estimate, so its midpoint is the
+        // central value, as in EcoLogits.
         return Sizes {
             total,
             active,
+            central_total: (total.min + total.max) / 2.0,
+            central_active: (active.min + active.max) / 2.0,
             assumed: false,
         };
     }
@@ -70,6 +78,8 @@ pub(crate) fn sizes(model: &ModelRecord) -> Sizes {
         return Sizes {
             total: range(total, total),
             active: range(active, active),
+            central_total: total,
+            central_active: active,
             assumed: true,
         };
     }
@@ -79,9 +89,13 @@ pub(crate) fn sizes(model: &ModelRecord) -> Sizes {
         SizeClass::Large => LARGE,
         SizeClass::Unknown => UNKNOWN,
     };
+    // A class range spans orders of magnitude, so the central value is its
+    // geometric midpoint; the arithmetic one would sit near the top.
     Sizes {
         total,
         active,
+        central_total: (total.min * total.max).sqrt(),
+        central_active: (active.min * active.max).sqrt(),
         assumed: true,
     }
 }
