@@ -2,8 +2,8 @@
 //!
 //! The method is a bottom-up estimate in the style of EcoLogits 0.11.3
 //! (<https://ecologits.ai>): the model's weights decide how many 80 GB GPUs
-//! serve it, a regression fitted on ML.ENERGY leaderboard measurements gives
-//! each GPU's energy per output token from the active parameter count, the
+//! serve it, EcoLogits' regression gives each GPU's energy per output token
+//! from the active parameter count and the batch size, the
 //! rest of the server is charged for its share of the generation time, and
 //! the data center's PUE scales the result. Unlike EcoLogits and most
 //! published methods, input tokens are counted too: prefill is compute-bound,
@@ -110,8 +110,8 @@ impl EnergyConfig {
 /// estimate uses (it cites SemiAnalysis for 1.1 to 1.3 in AI data centers).
 pub const DEFAULT_PUE: f64 = 1.2;
 
-/// The accepted PUE range: 1.0 is no overhead at all; 3.0 is far above any
-/// facility that hosts model inference.
+/// The accepted PUE range. A PUE of 1.0 means no overhead at all, and 3.0 is
+/// far above any facility that hosts model inference.
 pub const PUE_RANGE: (f64, f64) = (1.0, 3.0);
 
 /// Checks that a PUE is a number in [`PUE_RANGE`].
@@ -191,9 +191,8 @@ pub fn estimate(
     }
 }
 
-// Decode constants: EcoLogits 0.11.3 `data/hardware_defaults.json` (MPL-2.0).
-// The two regressions were fitted by EcoLogits on ML.ENERGY leaderboard
-// measurements of open models on H100 GPUs.
+// Decode constants: EcoLogits 0.11.3 `data/hardware_defaults.json` (MPL-2.0),
+// whose two regressions EcoLogits fitted on inference benchmarks of open models.
 
 /// GPU energy per output token, Wh: `ALPHA * exp(BETA * batch) * active_billions + GAMMA`.
 const GPU_ENERGY_ALPHA: f64 = 1.166_527_317_045_191_4e-6;
@@ -291,7 +290,8 @@ fn it_energy_wh(sizes: &parameters::Sizes, input: f64, output: f64) -> Estimate 
     };
 
     // Every term grows with the parameter counts and falls with batch size and
-    // utilization, so the order holds; sorting keeps it for odd inputs too.
+    // utilization, so the scenarios are already in order. Sorting keeps the
+    // order for odd inputs too, such as a total count below the active one.
     let mut values = [
         scenario_wh(&low, input, output),
         scenario_wh(&central, input, output),
@@ -316,8 +316,8 @@ fn gpu_count(total_billions: f64) -> f64 {
     gpus.log2().ceil().exp2()
 }
 
-/// Decode IT energy: every GPU that holds the model, plus the server's share
-/// of the generation time, divided among the batch.
+/// Decode IT energy: every GPU that the weights occupy, plus the server's
+/// share of the generation time, divided among the batch.
 fn decode_wh(scenario: &Scenario, output: f64) -> f64 {
     if output <= 0.0 {
         return 0.0;

@@ -93,7 +93,7 @@ fn model(provider: &str, name: &str) -> ModelRecord {
         .unwrap_or_else(|| panic!("{provider}/{name} is not in the EcoLogits models file"))
 }
 
-/// A country's (gCO2e/kWh, L/kWh) from the source CSV.
+/// Reads a country's (gCO2e/kWh, L/kWh) from the source CSV.
 fn country_row(code: &str) -> (f64, f64) {
     let text = read("country-grid-intensity.csv");
     let line = text
@@ -101,10 +101,13 @@ fn country_row(code: &str) -> (f64, f64) {
         .find(|line| line.split(',').next() == Some(code))
         .unwrap_or_else(|| panic!("{code} is not in the country CSV"));
     let fields: Vec<&str> = line.split(',').collect();
-    (fields[1].parse().unwrap(), fields[2].trim().parse().unwrap())
+    (
+        fields[1].parse().unwrap(),
+        fields[2].trim().parse().unwrap(),
+    )
 }
 
-/// A Google Cloud region's location-based gCO2e/kWh from the source CSV.
+/// Reads a Google Cloud region's location-based gCO2e/kWh from the source CSV.
 fn google_region_intensity(region: &str) -> f64 {
     let text = read("google-region-carbon-2025.csv");
     let line = text
@@ -210,7 +213,11 @@ fn ecologits_reference_within_factor_three() {
 
 #[test]
 fn bounds_ordered_for_every_model() {
-    let zones = [zone_of("WOR"), zone_of("us-east-1"), zone_of("europe-north1")];
+    let zones = [
+        zone_of("WOR"),
+        zone_of("us-east-1"),
+        zone_of("europe-north1"),
+    ];
     let token_cases = [(0, 0), (0, 1), (1, 0), (1_000, 500), (100_000, 2_000)];
     let models = ecologits_models();
     assert!(models.len() > 300, "{}", models.len());
@@ -230,7 +237,12 @@ fn bounds_ordered_for_every_model() {
 #[test]
 fn bounds_ordered_without_parameters() {
     let zone = zone_of("WOR");
-    for id in ["gpt-4o-mini", "claude-opus-4-5", "some-new-model", "llama-3.1-70b"] {
+    for id in [
+        "gpt-4o-mini",
+        "claude-opus-4-5",
+        "some-new-model",
+        "llama-3.1-70b",
+    ] {
         let result = energy::estimate(&record(id, "openai", None), 2_000, 300, &zone, 1.2);
         assert_ordered(id, result.wh);
         assert!(result.parameters_assumed, "{id}");
@@ -267,7 +279,8 @@ fn long_inputs_near_epoch_estimate() {
             (1.0 / 3.0..=3.0).contains(&ratio),
             "{input} input tokens: {wh:?} vs {epoch_wh} Wh"
         );
-        assert!(wh.low <= epoch_wh && epoch_wh <= wh.high, "{input}: {wh:?}");
+        assert!(wh.low <= epoch_wh, "{input}: {wh:?}");
+        assert!(epoch_wh <= wh.high, "{input}: {wh:?}");
     }
 }
 
@@ -289,8 +302,16 @@ fn carbon_is_energy_times_country_intensity() {
 
     let result = energy::estimate(&model("openai", "gpt-4o"), 1_000, 500, &zone, 1.2);
     assert_close(result.co2e_g.low, result.wh.low * intensity / 1000.0, "low");
-    assert_close(result.co2e_g.value, result.wh.value * intensity / 1000.0, "value");
-    assert_close(result.co2e_g.high, result.wh.high * intensity / 1000.0, "high");
+    assert_close(
+        result.co2e_g.value,
+        result.wh.value * intensity / 1000.0,
+        "value",
+    );
+    assert_close(
+        result.co2e_g.high,
+        result.wh.high * intensity / 1000.0,
+        "high",
+    );
     assert_close(result.water_ml.value, result.wh.value * water, "water");
     assert!(result.location_based);
     assert_eq!(result.method, METHOD_VERSION);
@@ -370,23 +391,48 @@ fn invalid_pue_in_config_is_an_error() {
     };
     let error = config.zone().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidPolicy);
-    assert!(error.to_string().contains("`[energy] pue` is 0.5"), "{error}");
+    assert!(
+        error.to_string().contains("`[energy] pue` is 0.5"),
+        "{error}"
+    );
 }
 
 #[test]
 fn missing_parameters_get_wide_class_range() {
     let zone = zone_of("WOR");
     let known = energy::estimate(&model("openai", "gpt-4o-mini"), 1_000, 500, &zone, 1.2);
-    let assumed = energy::estimate(&record("gpt-4o-mini", "openai", None), 1_000, 500, &zone, 1.2);
+    let assumed = energy::estimate(
+        &record("gpt-4o-mini", "openai", None),
+        1_000,
+        500,
+        &zone,
+        1.2,
+    );
     assert!(!known.parameters_assumed);
     assert!(assumed.parameters_assumed);
-    assert!(assumed.wh.low <= known.wh.low, "{:?} {:?}", assumed.wh, known.wh);
-    assert!(assumed.wh.high >= known.wh.high, "{:?} {:?}", assumed.wh, known.wh);
+    assert!(
+        assumed.wh.low <= known.wh.low,
+        "{:?} {:?}",
+        assumed.wh,
+        known.wh
+    );
+    assert!(
+        assumed.wh.high >= known.wh.high,
+        "{:?} {:?}",
+        assumed.wh,
+        known.wh
+    );
 }
 
 #[test]
 fn energy_serializes_assumption_flag() {
-    let result = energy::estimate(&record("new-model", "acme", None), 10, 10, &zone_of("WOR"), 1.2);
+    let result = energy::estimate(
+        &record("new-model", "acme", None),
+        10,
+        10,
+        &zone_of("WOR"),
+        1.2,
+    );
     let json = serde_json::to_value(&result).unwrap();
     assert_eq!(json["parameters_assumed"], Value::Bool(true));
     assert_eq!(json["zone"], "WOR");

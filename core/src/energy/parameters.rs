@@ -141,8 +141,11 @@ pub(crate) fn sizes_from_id(id: &str) -> Option<(f64, f64)> {
 /// Returns the size class that a model id's tier name suggests.
 pub(crate) fn size_class(id: &str) -> SizeClass {
     let has_word = |markers: &[&str]| {
-        id.split(ID_SEPARATORS)
-            .any(|word| markers.iter().any(|marker| word.eq_ignore_ascii_case(marker)))
+        id.split(ID_SEPARATORS).any(|word| {
+            markers
+                .iter()
+                .any(|marker| word.eq_ignore_ascii_case(marker))
+        })
     };
     if has_word(SMALL_MARKERS) {
         SizeClass::Small

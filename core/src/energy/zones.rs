@@ -51,7 +51,8 @@ static TABLES: LazyLock<Tables> = LazyLock::new(load_tables);
 fn load_tables() -> Tables {
     let mut countries = HashMap::new();
     for fields in rows(COUNTRY_CSV) {
-        let (Some(code), Some(carbon), Some(water)) = (fields.first(), fields.get(1), fields.get(2))
+        let (Some(code), Some(carbon), Some(water)) =
+            (fields.first(), fields.get(1), fields.get(2))
         else {
             continue;
         };
@@ -69,7 +70,8 @@ fn load_tables() -> Tables {
 
     let mut regions = HashMap::new();
     for fields in rows(GOOGLE_CSV) {
-        let (Some(region), Some(iso3), Some(carbon)) = (fields.first(), fields.get(2), fields.get(3))
+        let (Some(region), Some(iso3), Some(carbon)) =
+            (fields.first(), fields.get(2), fields.get(3))
         else {
             continue;
         };
@@ -151,7 +153,7 @@ fn country_zone(tables: &Tables, code: &str, region: Option<String>) -> Option<Z
     })
 }
 
-/// The longest region text quoted back in an error.
+/// The maximum number of characters of a region quoted back in an error.
 const MAX_QUOTED: usize = 64;
 
 fn unknown_region(requested: &str) -> Error {
