@@ -438,3 +438,31 @@ fn energy_serializes_assumption_flag() {
     assert_eq!(json["zone"], "WOR");
     assert_eq!(json["method"], METHOD_VERSION);
 }
+
+#[test]
+fn extreme_token_counts_stay_finite() {
+    let gpt_4o = model("openai", "gpt-4o");
+    let result = energy::estimate(&gpt_4o, u64::MAX, u64::MAX, &zone_of("WOR"), 1.2);
+    assert_ordered("u64::MAX tokens", result.wh);
+    assert_ordered("u64::MAX tokens", result.co2e_g);
+}
+
+#[test]
+fn invalid_pue_in_estimate_uses_default() {
+    let gpt_4o = model("openai", "gpt-4o");
+    let zone = zone_of("WOR");
+    let default = energy::estimate(&gpt_4o, 100, 100, &zone, energy::DEFAULT_PUE);
+    for pue in [f64::NAN, 0.0, -1.0, 10.0] {
+        let result = energy::estimate(&gpt_4o, 100, 100, &zone, pue);
+        assert_eq!(result.wh, default.wh, "{pue}");
+    }
+}
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Energy>();
+    assert_send_sync::<Estimate>();
+    assert_send_sync::<EnergyConfig>();
+    assert_send_sync::<Zone>();
+}

@@ -117,12 +117,12 @@ fn valid(range: ParamRange) -> Option<ParamRange> {
 pub(crate) fn sizes_from_id(id: &str) -> Option<(f64, f64)> {
     let mut total = None;
     let mut active = None;
+    // The dot is not a separator here, because counts such as `1.5b` contain one.
     for token in id.split(['-', '_', '/', ':', '@', ' ']) {
-        let token = token.to_ascii_lowercase();
-        let Some(number) = token.strip_suffix('b') else {
+        let Some(number) = token.strip_suffix(['b', 'B']) else {
             continue;
         };
-        let (slot, digits) = match number.strip_prefix('a') {
+        let (slot, digits) = match number.strip_prefix(['a', 'A']) {
             Some(rest) => (&mut active, rest),
             None => (&mut total, number),
         };
