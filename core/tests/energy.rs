@@ -121,21 +121,21 @@ fn zone_of(region: &str) -> Zone {
     energy::zone(Some(region)).unwrap_or_else(|error| panic!("{region}: {error}"))
 }
 
-fn assert_ordered(what: &str, estimate: Estimate) {
+fn assert_ordered(label: &str, estimate: Estimate) {
     assert!(
         estimate.low.is_finite() && estimate.high.is_finite(),
-        "{what}: {estimate:?}"
+        "{label}: {estimate:?}"
     );
-    assert!(estimate.low >= 0.0, "{what}: {estimate:?}");
-    assert!(estimate.low <= estimate.value, "{what}: {estimate:?}");
-    assert!(estimate.value <= estimate.high, "{what}: {estimate:?}");
+    assert!(estimate.low >= 0.0, "{label}: {estimate:?}");
+    assert!(estimate.low <= estimate.value, "{label}: {estimate:?}");
+    assert!(estimate.value <= estimate.high, "{label}: {estimate:?}");
 }
 
-fn assert_close(actual: f64, expected: f64, what: &str) {
+fn assert_close(actual: f64, expected: f64, label: &str) {
     let tolerance = 1e-9 * expected.abs().max(1.0);
     assert!(
         (actual - expected).abs() <= tolerance,
-        "{what}: {actual} != {expected}"
+        "{label}: {actual} != {expected}"
     );
 }
 
@@ -225,10 +225,10 @@ fn bounds_ordered_for_every_model() {
         for zone in &zones {
             for (input, output) in token_cases {
                 let result = energy::estimate(record, input, output, zone, 1.2);
-                let what = format!("{} {input}/{output} in {}", record.id, zone.code);
-                assert_ordered(&what, result.wh);
-                assert_ordered(&what, result.co2e_g);
-                assert_ordered(&what, result.water_ml);
+                let label = format!("{} {input}/{output} in {}", record.id, zone.code);
+                assert_ordered(&label, result.wh);
+                assert_ordered(&label, result.co2e_g);
+                assert_ordered(&label, result.water_ml);
             }
         }
     }
