@@ -203,12 +203,7 @@ impl PolicyConfig {
                 "[store] lease_seconds must be at least 1; the default is 600",
             ));
         }
-        if !(self.energy.pue >= 1.0 && self.energy.pue <= 3.0) {
-            return Err(Error::invalid_policy(format!(
-                "[energy] pue {} is outside 1.0 to 3.0; typical values are 1.1 to 1.6",
-                self.energy.pue
-            )));
-        }
+        crate::energy::validate_pue(self.energy.pue)?;
         Ok(())
     }
 }

@@ -186,8 +186,7 @@ impl Policy {
         } else {
             None
         };
-        let zone = energy::zone(config.energy.region.as_deref())
-            .map_err(|error| Error::invalid_policy(format!("[energy] region: {error}")))?;
+        let zone = config.energy.zone()?;
         let ledger = MemoryLedger::new(&config.budgets, config.store.lease_seconds);
 
         Ok(Policy {
