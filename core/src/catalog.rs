@@ -13,6 +13,9 @@
 //! assert_eq!(resolution.model, "claude-sonnet-4-5-20250929");
 //! ```
 
+// `Error` is the crate's public error type and its size is set in the error module.
+#![allow(clippy::result_large_err)]
+
 mod litellm;
 mod resolve;
 mod validate;
@@ -258,10 +261,11 @@ impl Catalog {
 
     /// Parses a catalog in the layout of the built-in data file (`models` and `retired`).
     pub fn from_builtin_json(json: &str) -> Result<Catalog> {
-        let file: CatalogFile = serde_json::from_str(json).map_err(|error| Error::InvalidCatalog {
-            entry: "(file)".to_string(),
-            message: format!("not a catalog data file: {error}"),
-        })?;
+        let file: CatalogFile =
+            serde_json::from_str(json).map_err(|error| Error::InvalidCatalog {
+                entry: "(file)".to_string(),
+                message: format!("not a catalog data file: {error}"),
+            })?;
         let mut catalog = Catalog::default();
         for record in file.models {
             catalog.insert(record);

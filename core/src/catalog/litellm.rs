@@ -43,7 +43,10 @@ pub(super) fn parse(json: &str) -> Result<Vec<ModelRecord>> {
             continue;
         }
         let Value::Object(entry) = entry else {
-            return Err(invalid(key, "expected a JSON object with the model's fields"));
+            return Err(invalid(
+                key,
+                "expected a JSON object with the model's fields",
+            ));
         };
         let mode = entry.get("mode").and_then(Value::as_str).unwrap_or("chat");
         if mode != "chat" {
@@ -67,7 +70,10 @@ fn parse_entry(key: &str, entry: &Map<String, Value>) -> Result<ModelRecord> {
     let context_window = match max_input_tokens {
         Some(tokens) => tokens,
         None => optional_count(key, entry, "max_tokens")?.ok_or_else(|| {
-            invalid(key, "missing `max_input_tokens`: set the model's context window in tokens")
+            invalid(
+                key,
+                "missing `max_input_tokens`: set the model's context window in tokens",
+            )
         })?,
     };
     if context_window < MIN_CONTEXT_WINDOW {
@@ -87,7 +93,10 @@ fn parse_entry(key: &str, entry: &Map<String, Value>) -> Result<ModelRecord> {
                 .as_str()
                 .ok_or_else(|| invalid(key, "`deprecation_date` must be a YYYY-MM-DD string"))?;
             let date = Date::from_str(text).map_err(|_| {
-                invalid(key, &format!("`deprecation_date` `{text}` is not a YYYY-MM-DD date"))
+                invalid(
+                    key,
+                    &format!("`deprecation_date` `{text}` is not a YYYY-MM-DD date"),
+                )
             })?;
             let source = entry
                 .get("deprecation_source")
@@ -183,8 +192,12 @@ fn optional_price(key: &str, entry: &Map<String, Value>, field: &str) -> Result<
             ));
         }
     };
-    let price = decimal_from_number(number)
-        .ok_or_else(|| invalid(key, &format!("`{field}` = {number} is not a decimal number")))?;
+    let price = decimal_from_number(number).ok_or_else(|| {
+        invalid(
+            key,
+            &format!("`{field}` = {number} is not a decimal number"),
+        )
+    })?;
 
     if price.is_sign_negative() && !price.is_zero() {
         return Err(invalid(
@@ -210,7 +223,10 @@ fn optional_count(key: &str, entry: &Map<String, Value>, field: &str) -> Result<
     match entry.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(value) => value.as_u64().map(Some).ok_or_else(|| {
-            invalid(key, &format!("`{field}` must be a whole number of tokens, got {value}"))
+            invalid(
+                key,
+                &format!("`{field}` must be a whole number of tokens, got {value}"),
+            )
         }),
     }
 }
@@ -330,7 +346,10 @@ mod tests {
             ("azure/gpt-35-turbo", Some(Encoding::Cl100kBase)),
             ("gpt-3.5-turbo-0125", Some(Encoding::Cl100kBase)),
             ("openai.gpt-oss-120b-1:0", Some(Encoding::O200kHarmony)),
-            ("bedrock_mantle/openai.gpt-oss-20b", Some(Encoding::O200kHarmony)),
+            (
+                "bedrock_mantle/openai.gpt-oss-20b",
+                Some(Encoding::O200kHarmony),
+            ),
             ("text-davinci-003", Some(Encoding::P50kBase)),
             ("davinci-002", Some(Encoding::Cl100kBase)),
             ("davinci", Some(Encoding::R50kBase)),

@@ -259,7 +259,10 @@ pub(super) fn describe(lifecycle: &Lifecycle<'_>, today: Date) -> String {
                 .until(shutdown.date)
                 .map(|span| span.get_days())
                 .unwrap_or_default();
-            format!("shuts down on {} ({days} days after {today})", shutdown.date)
+            format!(
+                "shuts down on {} ({days} days after {today})",
+                shutdown.date
+            )
         }
         (None, Some(deprecated)) => format!(
             "was deprecated on {} with no shutdown date announced",

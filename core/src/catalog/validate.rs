@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use jiff::civil::Date;
 
 use super::resolve::{Status, describe, status_on, successor_hint};
-use super::{Catalog, DeprecationAction, Diagnostic, ModelsConfig, Resolution, Severity};
+use super::{Catalog, DeprecationAction, Diagnostic, ModelsConfig, Severity};
 use crate::error::Error;
 
 impl Catalog {
@@ -41,7 +41,11 @@ impl Catalog {
         for alias in config.aliases.keys() {
             match self.resolve(alias, &config.aliases) {
                 Ok(resolution) => {
-                    let kind = if is_pin(&resolution) { "pin" } else { "alias" };
+                    let kind = if is_pin(alias, config) {
+                        "pin"
+                    } else {
+                        "alias"
+                    };
                     let label = format!("{kind} `{alias}`");
                     let chain = resolution.chain.join(" -> ");
                     self.check_dates(&label, &chain, &resolution.model, None, config, today, out);
@@ -171,21 +175,36 @@ impl Catalog {
     }
 }
 
-/// Returns true when an alias points at a dated snapshot, which pins the model version.
-fn is_pin(resolution: &Resolution) -> bool {
-    let id = resolution.model.rsplit('/').next().unwrap_or(&resolution.model);
-    let digits: String = id
-        .rsplit(['-', '@'])
-        .take(3)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect::<Vec<_>>()
-        .join("");
-    // `-20250929`, `@20251001` or `-2024-08-06` at the end of the id.
-    let tail = id.rsplit(['-', '@']).next().unwrap_or("");
-    (tail.len() == 8 && tail.bytes().all(|b| b.is_ascii_digit()))
-        || (digits.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit()))
+/// Returns true when a policy alias ends at a dated snapshot id, which pins the model version.
+///
+/// An alias to an undated name (`gpt-4o-mini`) is not a pin, even when the
+/// catalog resolves that name to a snapshot.
+fn is_pin(alias: &str, config: &ModelsConfig) -> bool {
+    let mut target = alias;
+    let mut steps = 0;
+    while let Some(next) = config.aliases.get(target) {
+        target = next;
+        steps += 1;
+        if steps > config.aliases.len() {
+            return false;
+        }
+    }
+    let id = target.rsplit('/').next().unwrap_or(target);
+    let id = id.split(['@', ':']).collect::<Vec<_>>().join("-");
+    let all_digits =
+        |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
+
+    // `-20250929`, `@20251001`, `-2024-08-06` or `-0613` at the end of the id.
+    let parts: Vec<&str> = id.split('-').collect();
+    match parts.as_slice() {
+        [.., year, month, day]
+            if year.len() == 4 && all_digits(year) && all_digits(month) && all_digits(day) =>
+        {
+            true
+        }
+        [.., last] => all_digits(last) && (last.len() == 8 || last.len() == 4),
+        [] => false,
+    }
 }
 
 /// Prints the policy alias chain from `alias` as far as it goes, for messages.
