@@ -40,10 +40,10 @@ pub struct Catalog {
     aliases: BTreeMap<String, String>,
 }
 
-/// A model the catalog knows only from its vendor's deprecation notice.
+/// A model that the catalog has only from its vendor's deprecation notice.
 ///
-/// It has no prices or limits, so it can never be called; it lets a retired
-/// name fail with its shutdown date and successor instead of "unknown model".
+/// It has no prices or limits, so it can never be called. It exists so that a
+/// retired name fails with its shutdown date and successor instead of "unknown model".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RetiredModel {
     /// The model id as the vendor spelled it (with `gemini/` for the Gemini API).
@@ -78,7 +78,8 @@ pub struct ModelRecord {
     /// The tokenizer encoding, when the vendor publishes one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encoding: Option<Encoding>,
-    /// The context window in tokens (input plus output).
+    /// The context window in tokens: LiteLLM's `max_input_tokens`, which for some
+    /// models (GPT-5) is the input part only, so it errs on the small side.
     pub context_window: u64,
     /// The maximum input tokens, when the vendor states it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -389,5 +390,47 @@ fn fill_missing(record: &mut ModelRecord, old: &ModelRecord) {
     }
     if record.parameters.is_none() {
         record.parameters = old.parameters.clone();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_file_parses() {
+        let catalog = Catalog::from_builtin_json(BUILTIN_JSON).unwrap();
+        assert!(catalog.models().count() > 500);
+        assert!(catalog.retired_models().count() > 10);
+        for (alias, target) in catalog.aliases() {
+            let known = catalog.get(target).is_some() || catalog.retired(target).is_some();
+            assert!(known, "alias `{alias}` points at missing `{target}`");
+        }
+    }
+
+    #[test]
+    fn record_serde_round_trip() {
+        let record = Catalog::builtin().get("gemini/gemini-2.5-pro").unwrap();
+        let json = serde_json::to_string(record).unwrap();
+        let back: ModelRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, record);
+        assert!(json.contains(r#""input":"0.00000125""#), "{json}");
+    }
+
+    #[test]
+    fn merge_into_empty_keeps_aliases() {
+        let mut catalog = Catalog::default();
+        catalog.merge(Catalog::builtin().clone());
+        assert_eq!(catalog.aliases(), Catalog::builtin().aliases());
+        assert_eq!(
+            catalog.models().count(),
+            Catalog::builtin().models().count()
+        );
+    }
+
+    #[test]
+    fn invalid_builtin_layout_is_error() {
+        let error = Catalog::from_builtin_json(r#"{"models": 3}"#).unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::InvalidCatalog);
     }
 }

@@ -18,7 +18,7 @@ pub(super) struct Lifecycle<'a> {
     pub(super) successor: Option<&'a str>,
 }
 
-/// Where a model id stands on a date, under a warning window.
+/// The deprecation status of a model id on a date, under a warning window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Status {
     /// No deprecation announced and no shutdown inside the window.
@@ -79,8 +79,8 @@ impl Catalog {
         }
 
         let (prefix, rest) = name.split_once('/')?;
-        let vendor = vendor_of_prefix(prefix)?;
-        for id_prefix in id_prefixes(vendor) {
+        let (vendor, id_prefixes) = vendor_of_prefix(prefix)?;
+        for id_prefix in id_prefixes {
             let candidate = format!("{id_prefix}{rest}");
             let Some(steps) = self.lookup_direct(&candidate) else {
                 continue;
@@ -166,8 +166,8 @@ impl Catalog {
     ///
     /// Returns the (possibly substituted) resolution with warnings added, or
     /// [`Error::ModelRetired`] when the model is shut down or the action is `deny`.
-    /// A shut-down model is denied under every action unless the action is
-    /// `substitute` and its successor is in the catalog; a substituted successor
+    /// A shut-down model is denied under every action, unless the action is
+    /// `substitute` and its successor is in the catalog. A substituted successor
     /// is checked in turn.
     pub fn check_deprecation(
         &self,
@@ -234,7 +234,7 @@ impl Catalog {
     }
 }
 
-/// Returns where a model stands on `today`.
+/// Returns the deprecation status of a model on `today`.
 pub(super) fn status_on(lifecycle: &Lifecycle<'_>, warning_days: u32, today: Date) -> Status {
     let window_end = today.saturating_add(Span::new().days(i64::from(warning_days)));
     match lifecycle.shutdown {
@@ -280,26 +280,19 @@ pub(super) fn successor_hint(successor: Option<&str>) -> String {
     }
 }
 
-/// Maps the prefix of a `vendor/model` name to a vendor.
-fn vendor_of_prefix(prefix: &str) -> Option<&'static str> {
-    match prefix {
-        "openai" => Some("openai"),
-        "anthropic" => Some("anthropic"),
-        "google" | "gemini" | "vertex_ai" => Some("google"),
-        "mistral" => Some("mistral"),
-        "bedrock" | "bedrock_converse" => Some("bedrock"),
-        "azure" => Some("azure"),
-        _ => None,
-    }
-}
-
-/// The id prefixes a vendor's catalog ids use, most common first.
-fn id_prefixes(vendor: &str) -> &'static [&'static str] {
-    match vendor {
-        "google" => &["gemini/", "vertex_ai/", ""],
-        "mistral" => &["mistral/", ""],
-        "azure" => &["azure/"],
-        "bedrock" => &["", "bedrock/"],
-        _ => &[""],
-    }
+/// Maps the prefix of a `vendor/model` name to its vendor and the id prefixes to try, most specific first.
+fn vendor_of_prefix(prefix: &str) -> Option<(&'static str, &'static [&'static str])> {
+    let entry: (&'static str, &'static [&'static str]) = match prefix {
+        "openai" => ("openai", &[""]),
+        "anthropic" => ("anthropic", &[""]),
+        "google" => ("google", &["gemini/", "vertex_ai/", ""]),
+        "gemini" => ("google", &["gemini/"]),
+        // Vertex AI ids of Gemini models carry no prefix in LiteLLM's map.
+        "vertex_ai" => ("google", &["vertex_ai/", ""]),
+        "mistral" => ("mistral", &["mistral/", ""]),
+        "bedrock" | "bedrock_converse" => ("bedrock", &["", "bedrock/"]),
+        "azure" => ("azure", &["azure/"]),
+        _ => return None,
+    };
+    Some(entry)
 }

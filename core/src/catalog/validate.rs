@@ -153,7 +153,7 @@ impl Catalog {
             && lifecycle
                 .successor
                 .is_some_and(|name| self.lookup(name).is_some());
-        let what = describe(&lifecycle, today);
+        let state = describe(&lifecycle, today);
         let successor = successor_hint(lifecycle.successor);
         let fix = match primary {
             Some(_) => "replace it in [models.fallbacks]",
@@ -162,14 +162,14 @@ impl Catalog {
         match status {
             Status::Active => {}
             Status::ShutDown if substitutable => out.push(warning(format!(
-                "{label} ({chain}): `{model}` {what}{successor}; calls are substituted \
+                "{label} ({chain}): `{model}` {state}{successor}; calls are substituted \
                  (on_deprecated = \"substitute\"); {fix}"
             ))),
             Status::ShutDown => out.push(error(format!(
-                "{label} ({chain}): `{model}` {what}{successor}; {fix}"
+                "{label} ({chain}): `{model}` {state}{successor}; {fix}"
             ))),
             Status::Retiring => out.push(warning(format!(
-                "{label} ({chain}): `{model}` {what}{successor}; {fix}"
+                "{label} ({chain}): `{model}` {state}{successor}; {fix}"
             ))),
         }
     }
