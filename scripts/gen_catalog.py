@@ -246,11 +246,18 @@ def resolve_successor(candidates: list[str], prefix: str, ids: set[str], aliases
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--litellm", type=Path, default=DEFAULT_LITELLM)
-    parser.add_argument("--deprecations", type=Path, default=DEFAULT_DEPRECATIONS)
-    parser.add_argument("--ecologits", type=Path, default=DEFAULT_ECOLOGITS)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--litellm", type=Path, default=DEFAULT_LITELLM,
+                        help="LiteLLM model_prices_and_context_window.json")
+    parser.add_argument("--deprecations", type=Path, default=DEFAULT_DEPRECATIONS,
+                        help="deprecations.csv with vendor dates and sources")
+    parser.add_argument("--ecologits", type=Path, default=DEFAULT_ECOLOGITS,
+                        help="EcoLogits data/models.json")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT,
+                        help="catalog file to write")
     args = parser.parse_args()
 
     litellm = json.loads(args.litellm.read_text(encoding="utf-8"))

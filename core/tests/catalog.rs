@@ -459,6 +459,31 @@ fn substitute_follows_retiring_successor() {
 }
 
 #[test]
+fn substitute_through_successor_alias() {
+    // gpt-3.5-turbo-0613's successor `gpt-3.5-turbo` is a catalog alias of
+    // gpt-3.5-turbo-0125, itself shut down on 2026-10-23.
+    let catalog = Catalog::builtin();
+    let resolution = catalog
+        .resolve("gpt-3.5-turbo-0613", &no_aliases())
+        .unwrap();
+    let substitute = config(DeprecationAction::Substitute);
+    let resolution = catalog
+        .check_deprecation(resolution, &substitute, TODAY)
+        .unwrap();
+    assert_eq!(
+        resolution.chain,
+        [
+            "gpt-3.5-turbo-0613",
+            "gpt-3.5-turbo",
+            "gpt-3.5-turbo-0125",
+            "gpt-5.6-terra"
+        ]
+    );
+    assert_eq!(resolution.model, "gpt-5.6-terra");
+    assert_eq!(resolution.warnings.len(), 2, "{:?}", resolution.warnings);
+}
+
+#[test]
 fn substitute_without_catalog_successor_denied() {
     // codex-mini-latest's successor gpt-5-codex-mini is not in the catalog.
     let catalog = Catalog::builtin();

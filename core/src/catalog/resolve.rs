@@ -16,6 +16,8 @@ pub(super) struct Lifecycle<'a> {
     pub(super) deprecated: Option<&'a DatedFact>,
     pub(super) shutdown: Option<&'a DatedFact>,
     pub(super) successor: Option<&'a str>,
+    /// True for a model known only from a deprecation notice, which has no prices.
+    pub(super) notice_only: bool,
 }
 
 /// The deprecation status of a model id on a date, under a warning window.
@@ -127,12 +129,14 @@ impl Catalog {
                 deprecated: record.deprecated.as_ref(),
                 shutdown: record.shutdown.as_ref(),
                 successor: record.successor.as_deref(),
+                notice_only: false,
             });
         }
         self.retired.get(id).map(|record| Lifecycle {
             deprecated: record.deprecated.as_ref(),
             shutdown: Some(&record.shutdown),
             successor: record.successor.as_deref(),
+            notice_only: true,
         })
     }
 
@@ -184,7 +188,12 @@ impl Catalog {
             let Some(lifecycle) = self.lifecycle(&model) else {
                 return Ok(resolution);
             };
-            let status = status_on(&lifecycle, config.warning_days, today);
+            let mut status = status_on(&lifecycle, config.warning_days, today);
+            if status == Status::Active && lifecycle.notice_only {
+                // NOTE: a model listed only in a deprecation notice has no prices, so
+                // `Catalog::get` returns None for it even before its shutdown date.
+                status = Status::Retiring;
+            }
             if status == Status::Active {
                 return Ok(resolution);
             }
@@ -193,7 +202,7 @@ impl Catalog {
             let successor = lifecycle.successor.and_then(|name| {
                 let steps = self.lookup(name)?;
                 let id = steps.last().cloned().unwrap_or_else(|| name.to_string());
-                (!visited.contains(&id)).then_some((name.to_string(), id))
+                (!visited.contains(&id)).then_some((name.to_string(), steps, id))
             });
 
             let denied = Error::ModelRetired {
@@ -204,16 +213,14 @@ impl Catalog {
             };
 
             match (status, config.on_deprecated, successor) {
-                (_, DeprecationAction::Substitute, Some((name, id))) => {
+                (_, DeprecationAction::Substitute, Some((name, steps, id))) => {
                     tracing::debug!(model = %model, successor = %id, "substituting a deprecated model");
                     resolution.warnings.push(format!(
                         "model `{model}` {}; substituted its successor `{id}` (on_deprecated = \"substitute\")",
                         describe(&lifecycle, today),
                     ));
-                    if name != id {
-                        resolution.chain.push(name);
-                    }
-                    resolution.chain.push(id.clone());
+                    resolution.chain.push(name);
+                    resolution.chain.extend(steps);
                     resolution.model = id;
                 }
                 (Status::ShutDown, _, _) | (Status::Retiring, DeprecationAction::Deny, _) => {

@@ -148,7 +148,10 @@ impl Catalog {
         let Some(lifecycle) = self.lifecycle(model) else {
             return;
         };
-        let status = status_on(&lifecycle, config.warning_days, today);
+        let mut status = status_on(&lifecycle, config.warning_days, today);
+        if status == Status::Active && lifecycle.notice_only {
+            status = Status::Retiring;
+        }
         let substitutable = config.on_deprecated == DeprecationAction::Substitute
             && lifecycle
                 .successor
