@@ -66,7 +66,7 @@ pub struct RetiredModel {
 /// Everything ingate knows about one model id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelRecord {
-    /// The catalog id, for example `gpt-4o-2024-08-06` or `bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0`.
+    /// The catalog id, for example `gpt-4o-2024-08-06` or `anthropic.claude-3-5-sonnet-20240620-v1:0` (Bedrock).
     pub id: String,
     /// The vendor: `openai`, `anthropic`, `google`, `mistral`, `bedrock` or `azure`.
     pub vendor: String,
