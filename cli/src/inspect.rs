@@ -54,9 +54,15 @@ pub fn count(args: CountArgs) -> anyhow::Result<ExitCode> {
     let resolved = policy.resolve_model(&args.model).map(|r| r.model).ok();
     let model = resolved.unwrap_or_else(|| args.model.clone());
     if count.exact {
-        println!("{} tokens (exact, {}, model {model})", count.tokens, count.encoding);
+        println!(
+            "{} tokens (exact, {}, model {model})",
+            count.tokens, count.encoding
+        );
     } else {
-        println!("~{} tokens (estimate, {}, model {model})", count.tokens, count.encoding);
+        println!(
+            "~{} tokens (estimate, {}, model {model})",
+            count.tokens, count.encoding
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -96,7 +102,11 @@ pub fn models(args: ModelsArgs) -> anyhow::Result<ExitCode> {
     ]);
     let mut shown = 0;
     for model in policy.catalog().models() {
-        if args.vendor.as_ref().is_some_and(|vendor| &model.vendor != vendor) {
+        if args
+            .vendor
+            .as_ref()
+            .is_some_and(|vendor| &model.vendor != vendor)
+        {
             continue;
         }
         let status = status_at(model, at);
@@ -202,7 +212,11 @@ fn status_at(model: &ModelRecord, at: Date) -> &'static str {
         "retired"
     } else if model.shutdown.is_some() {
         "retiring"
-    } else if model.deprecated.as_ref().is_some_and(|fact| fact.date <= at) {
+    } else if model
+        .deprecated
+        .as_ref()
+        .is_some_and(|fact| fact.date <= at)
+    {
         "deprecated"
     } else {
         ""

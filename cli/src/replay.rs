@@ -125,9 +125,8 @@ struct Traffic {
 }
 
 fn parse_line(line: &[u8]) -> anyhow::Result<Traffic> {
-    let text = std::str::from_utf8(line).map_err(|error| {
-        anyhow::anyhow!("not valid UTF-8 at byte {}", error.valid_up_to())
-    })?;
+    let text = std::str::from_utf8(line)
+        .map_err(|error| anyhow::anyhow!("not valid UTF-8 at byte {}", error.valid_up_to()))?;
     let value: Value = serde_json::from_str(text).context("not valid JSON")?;
     let Value::Object(mut object) = value else {
         bail!("expected a JSON object");
@@ -358,13 +357,19 @@ mod tests {
         let cases: [(&[u8], &str); 5] = [
             (b"{not json", "not valid JSON"),
             (b"[1,2]", "expected a JSON object"),
-            (b"{\"model\":\"x\",\"messages\":[],\"scope\":3}", "`scope` must be a string"),
+            (
+                b"{\"model\":\"x\",\"messages\":[],\"scope\":3}",
+                "`scope` must be a string",
+            ),
             (b"{\"url\":\"/v1/embeddings\",\"body\":{}}", "not supported"),
             (b"{\"model\":\"\xff\"}", "not valid UTF-8 at byte 10"),
         ];
         for (line, expected) in cases {
             let error = format!("{:#}", parse_line(line).err().unwrap());
-            assert!(error.contains(expected), "{error} should contain {expected}");
+            assert!(
+                error.contains(expected),
+                "{error} should contain {expected}"
+            );
         }
     }
 

@@ -15,7 +15,10 @@ impl Table {
                 .iter()
                 .map(|column| column.trim_start_matches('>').to_string())
                 .collect(),
-            right_aligned: columns.iter().map(|column| column.starts_with('>')).collect(),
+            right_aligned: columns
+                .iter()
+                .map(|column| column.starts_with('>'))
+                .collect(),
             rows: Vec::new(),
         }
     }
@@ -27,7 +30,11 @@ impl Table {
 
     /// Renders the table with two spaces between columns and no trailing spaces.
     pub fn render(&self) -> String {
-        let mut widths: Vec<usize> = self.header.iter().map(|cell| cell.chars().count()).collect();
+        let mut widths: Vec<usize> = self
+            .header
+            .iter()
+            .map(|cell| cell.chars().count())
+            .collect();
         for row in &self.rows {
             for (index, cell) in row.iter().enumerate() {
                 if index < widths.len() {

@@ -60,11 +60,17 @@ fn replay_example_prints_summary_and_records() {
     assert!(summary.contains("acme/text"), "{summary}");
     assert!(summary.contains("acme/structured"), "{summary}");
     assert!(summary.contains("kgCO2e/1k calls"), "{summary}");
-    assert!(summary.lines().any(|line| line.starts_with("TOTAL")), "{summary}");
+    assert!(
+        summary.lines().any(|line| line.starts_with("TOTAL")),
+        "{summary}"
+    );
 
     let records = read_records(&records);
     assert_eq!(records.len(), 1486);
-    let allowed = records.iter().filter(|r| r["decision"] == "allowed").count();
+    let allowed = records
+        .iter()
+        .filter(|r| r["decision"] == "allowed")
+        .count();
     assert!(allowed > 1000, "only {allowed} calls allowed");
     for record in &records {
         assert!(record["ingate.cost_usd"].is_string());
@@ -82,7 +88,11 @@ fn replay_example_prints_summary_and_records() {
         .iter()
         .filter(|r| r["scope"] == "acme/structured")
         .collect();
-    assert!(structured.iter().any(|r| r["deny_reason"] == "budget_exceeded"));
+    assert!(
+        structured
+            .iter()
+            .any(|r| r["deny_reason"] == "budget_exceeded")
+    );
     let fallback = structured
         .iter()
         .find(|r| r["decision"] == "allowed")
@@ -144,8 +154,12 @@ fn replay_reports_malformed_lines_and_continues() {
     let records = dir.path().join("records.jsonl");
     let mut bytes = example_traffic(2).into_bytes();
     bytes.extend_from_slice(b"{\"model\": \"gpt-4o\", \"messages\": [\n");
-    bytes.extend_from_slice(b"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}\n");
-    bytes.extend_from_slice(b"{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n");
+    bytes.extend_from_slice(
+        b"{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"\xff\xfe\"}]}\n",
+    );
+    bytes.extend_from_slice(
+        b"{\"model\":\"no-such-model\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n",
+    );
     // A truncated last line without a newline.
     bytes.extend_from_slice(b"{\"custom_id\":\"x\",\"body\":{\"model\":\"gpt-4o\",\"mess");
     std::fs::write(&input, bytes).unwrap();
@@ -179,7 +193,11 @@ fn replay_strict_stops_at_first_malformed_line() {
 
     let output = run(ingate().arg("replay").arg(&input).arg("--strict"));
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("line 2: not valid JSON"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("line 2: not valid JSON"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -253,7 +271,14 @@ fn count_unknown_model_suggests_names() {
 
 #[test]
 fn models_lists_vendor_and_deprecations() {
-    let output = run(ingate().args(["models", "--vendor", "anthropic", "--deprecated", "--at", "2026-12-04"]));
+    let output = run(ingate().args([
+        "models",
+        "--vendor",
+        "anthropic",
+        "--deprecated",
+        "--at",
+        "2026-12-04",
+    ]));
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(text.contains("claude-sonnet-4-5-20250929"), "{text}");
@@ -270,8 +295,14 @@ fn lint_flags_sunset_before_date() {
         "[models.aliases]\nfast = \"gpt-4o-mini\"\n[models.fallbacks]\nfast = [\"gpt-4.1\"]\n",
     )
     .unwrap();
-    let clean = run(ingate().arg("lint").arg(&policy).args(["--at", "2026-12-05"]));
-    let later = run(ingate().arg("lint").arg(&policy).args(["--at", "2027-03-01"]));
+    let clean = run(ingate()
+        .arg("lint")
+        .arg(&policy)
+        .args(["--at", "2026-12-05"]));
+    let later = run(ingate()
+        .arg("lint")
+        .arg(&policy)
+        .args(["--at", "2027-03-01"]));
     assert!(later.status.code() == Some(1), "{}", stdout(&later));
     let report = stdout(&later);
     assert!(report.contains("gpt-4o-mini"), "{report}");

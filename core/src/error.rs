@@ -50,12 +50,15 @@ pub enum Error {
     },
 
     /// The model was shut down by its vendor, or the policy denies it as deprecated.
-    #[error("{}", retired_message(.name, .model, .shutdown, .successor.as_deref()))]
+    #[error("{}", retired_message(.name, .model, *.retired, .shutdown, .successor.as_deref()))]
     ModelRetired {
         /// The requested name.
         name: String,
         /// The catalog id the name resolved to.
         model: String,
+        /// `true` when the shutdown date has passed; `false` when the policy
+        /// denies a model that is deprecated or retires within the warning window.
+        retired: bool,
         /// The vendor's shutdown date, when known.
         shutdown: Option<Date>,
         /// The vendor's recommended replacement, when known.
@@ -237,6 +240,7 @@ fn unknown_model_message(name: &str, suggestions: &[String]) -> String {
 fn retired_message(
     name: &str,
     model: &str,
+    retired: bool,
     shutdown: &Option<Date>,
     successor: Option<&str>,
 ) -> String {
@@ -245,9 +249,15 @@ fn retired_message(
     } else {
         format!("model `{name}` (resolved to `{model}`)")
     };
-    let when = match shutdown {
-        Some(date) => format!("retired on {date}"),
-        None => "retired".to_string(),
+    let when = match (retired, shutdown) {
+        (true, Some(date)) => format!("retired on {date}"),
+        (true, None) => "retired".to_string(),
+        (false, Some(date)) => {
+            format!("is denied because it retires on {date} (on_deprecated = \"deny\")")
+        }
+        (false, None) => {
+            "is denied because it is deprecated (on_deprecated = \"deny\")".to_string()
+        }
     };
     match successor {
         Some(successor) => format!("{target} {when}, successor `{successor}`"),
@@ -264,6 +274,7 @@ mod tests {
         let error = Error::ModelRetired {
             name: "gpt-4-32k".into(),
             model: "gpt-4-32k".into(),
+            retired: true,
             shutdown: Some(Date::constant(2025, 6, 6)),
             successor: Some("gpt-4o".into()),
         };
@@ -272,6 +283,22 @@ mod tests {
             "model `gpt-4-32k` retired on 2025-06-06, successor `gpt-4o`"
         );
         assert_eq!(error.kind(), ErrorKind::ModelRetired);
+    }
+
+    #[test]
+    fn denied_retiring_model_says_retires() {
+        let error = Error::ModelRetired {
+            name: "fast".into(),
+            model: "gpt-5".into(),
+            retired: false,
+            shutdown: Some(Date::constant(2026, 12, 11)),
+            successor: Some("gpt-5.6-sol".into()),
+        };
+        assert_eq!(
+            error.to_string(),
+            "model `fast` (resolved to `gpt-5`) is denied because it retires on 2026-12-11 \
+             (on_deprecated = \"deny\"), successor `gpt-5.6-sol`"
+        );
     }
 
     #[test]

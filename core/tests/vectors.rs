@@ -106,7 +106,9 @@ fn run_case(op: &str, input: &Value) -> Result<Value, Value> {
             Ok(json!({"text": redaction.text, "findings": findings}))
         }
         "cost" => {
-            let resolution = policy.resolve_model(&text(input, "model")).map_err(error_json)?;
+            let resolution = policy
+                .resolve_model(&text(input, "model"))
+                .map_err(error_json)?;
             let model = policy
                 .catalog()
                 .get(&resolution.model)
@@ -152,7 +154,10 @@ fn assert_matches(case: &str, path: &str, expected: &Value, actual: &Value) {
         (Value::Number(e), Value::Number(a)) if e.is_f64() || a.is_f64() => {
             let (e, a) = (e.as_f64().unwrap(), a.as_f64().unwrap());
             let tolerance = 1e-9 * e.abs().max(1e-12);
-            assert!((e - a).abs() <= tolerance, "{case}: {path} is {a}, expected {e}");
+            assert!(
+                (e - a).abs() <= tolerance,
+                "{case}: {path} is {a}, expected {e}"
+            );
         }
         _ => assert_eq!(expected, actual, "{case}: {path}"),
     }

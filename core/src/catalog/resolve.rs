@@ -208,6 +208,7 @@ impl Catalog {
             let denied = Error::ModelRetired {
                 name: resolution.requested.clone(),
                 model: model.clone(),
+                retired: status == Status::ShutDown,
                 shutdown: lifecycle.shutdown.map(|fact| fact.date),
                 successor: lifecycle.successor.map(str::to_string),
             };
