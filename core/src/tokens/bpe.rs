@@ -1,0 +1,347 @@
+//! The BPE backends behind [`Encoding`](super::Encoding), built once and shared.
+//!
+//! cl100k_base, o200k_base and o200k_harmony count with the `bpe-openai` crate,
+//! which measured about 2x the throughput of `tiktoken-rs` on the same texts
+//! (docs/BENCHMARKS.md) and stays linear on long runs of one character.
+//! o200k_harmony differs from o200k_base only in its special tokens, which
+//! ordinary text never produces, so both share one tokenizer. p50k_base and
+//! r50k_base, which `bpe-openai` does not ship, count with `tiktoken-rs`.
+//! Tests check that both crates give identical token ids.
+
+use std::sync::LazyLock;
+
+use tiktoken_rs::CoreBPE;
+
+use super::Encoding;
+
+/// The tiktoken-rs tokenizer of an encoding and the length in bytes of its longest token.
+struct Tiktoken {
+    bpe: &'static CoreBPE,
+    max_token_bytes: usize,
+}
+
+static P50K: LazyLock<Tiktoken> =
+    LazyLock::new(|| Tiktoken::new(tiktoken_rs::p50k_base_singleton(), 50_281));
+static R50K: LazyLock<Tiktoken> =
+    LazyLock::new(|| Tiktoken::new(tiktoken_rs::r50k_base_singleton(), 50_257));
+
+/// The longest token of cl100k_base and o200k_base, in bytes, computed from the vocabularies.
+static BPE_OPENAI_MAX_TOKEN_BYTES: LazyLock<[usize; 2]> = LazyLock::new(|| {
+    let longest = |tokenizer: &bpe_openai::Tokenizer| {
+        let bpe = &tokenizer.bpe;
+        (0..bpe.num_tokens() as u32)
+            .map(|id| bpe.token_len(id))
+            .max()
+            .unwrap_or(1)
+    };
+    [
+        longest(bpe_openai::cl100k_base()),
+        longest(bpe_openai::o200k_base()),
+    ]
+});
+
+impl Tiktoken {
+    fn new(bpe: &'static CoreBPE, vocabulary_size: u32) -> Tiktoken {
+        let max_token_bytes = (0..vocabulary_size)
+            .filter_map(|rank| bpe.decode_bytes(&[rank]).ok())
+            .map(|bytes| bytes.len())
+            .max()
+            .unwrap_or(1);
+        Tiktoken {
+            bpe,
+            max_token_bytes,
+        }
+    }
+}
+
+enum Backend {
+    BpeOpenai(&'static bpe_openai::Tokenizer, usize),
+    Tiktoken(&'static Tiktoken),
+}
+
+fn backend(encoding: Encoding) -> Backend {
+    match encoding {
+        Encoding::Cl100kBase => {
+            Backend::BpeOpenai(bpe_openai::cl100k_base(), BPE_OPENAI_MAX_TOKEN_BYTES[0])
+        }
+        Encoding::O200kBase | Encoding::O200kHarmony => {
+            Backend::BpeOpenai(bpe_openai::o200k_base(), BPE_OPENAI_MAX_TOKEN_BYTES[1])
+        }
+        Encoding::P50kBase => Backend::Tiktoken(&P50K),
+        Encoding::R50kBase => Backend::Tiktoken(&R50K),
+    }
+}
+
+/// Counts the tokens of `text`, every character sequence counted as ordinary text.
+pub(crate) fn count(encoding: Encoding, text: &str) -> usize {
+    match backend(encoding) {
+        Backend::BpeOpenai(tokenizer, _) => tokenizer.count(text),
+        Backend::Tiktoken(tiktoken) => WhitespaceRuns::new(text)
+            .map(|segment| tiktoken.bpe.count_ordinary(segment))
+            .sum(),
+    }
+}
+
+/// Encodes `text` to token ids, every character sequence encoded as ordinary text.
+pub(crate) fn encode(encoding: Encoding, text: &str) -> Vec<u32> {
+    match backend(encoding) {
+        Backend::BpeOpenai(tokenizer, _) => tokenizer.encode(text),
+        Backend::Tiktoken(tiktoken) => WhitespaceRuns::new(text)
+            .flat_map(|segment| tiktoken.bpe.encode_ordinary(segment))
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+/// Returns the length in bytes of the encoding's longest token.
+#[cfg(test)]
+fn max_token_bytes(encoding: Encoding) -> usize {
+    match backend(encoding) {
+        Backend::BpeOpenai(_, max) => max,
+        Backend::Tiktoken(tiktoken) => tiktoken.max_token_bytes,
+    }
+}
+
+/// Counts `text` up to `limit` tokens: `Some(count)` when it fits, `None` once it cannot.
+///
+/// Every token covers at most `max_token_bytes` bytes, so a text (or piece) longer
+/// than `limit * max_token_bytes` bytes has more than `limit` tokens and is rejected
+/// without encoding it. Together with the early stop between pieces this bounds the
+/// work by the limit, not by the length of the text.
+pub(crate) fn count_until(encoding: Encoding, text: &str, limit: usize) -> Option<usize> {
+    match backend(encoding) {
+        Backend::BpeOpenai(tokenizer, max_bytes) => {
+            count_until_pieces(tokenizer.split(text), limit, max_bytes, |piece| {
+                tokenizer.bpe.count(piece.as_bytes())
+            })
+        }
+        Backend::Tiktoken(tiktoken) => count_until_pieces(
+            SafeChunks::new(text, limit, tiktoken.max_token_bytes).flat_map(WhitespaceRuns::new),
+            limit,
+            tiktoken.max_token_bytes,
+            |chunk| tiktoken.bpe.count_ordinary(chunk),
+        ),
+    }
+}
+
+fn count_until_pieces<'a>(
+    pieces: impl Iterator<Item = &'a str>,
+    limit: usize,
+    max_token_bytes: usize,
+    count_piece: impl Fn(&str) -> usize,
+) -> Option<usize> {
+    let mut consumed = 0usize;
+    for piece in pieces {
+        let remaining = limit - consumed;
+        if piece.len().div_ceil(max_token_bytes) > remaining {
+            return None;
+        }
+        consumed += count_piece(piece);
+        if consumed > limit {
+            return None;
+        }
+    }
+    Some(consumed)
+}
+
+/// Splits a text into chunks whose token counts add up to the count of the whole text.
+///
+/// The r50k/p50k pre-tokenizer pattern (`'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++|
+/// ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s`) never puts a space after a non-space
+/// character in the same piece, and a piece that starts with a space takes it only
+/// as its first character. So a cut just before a space that has a non-space
+/// character on each side falls on a piece boundary, and the regex matches the
+/// same pieces on both sides of it. Chunks aim at a few bytes per remaining token
+/// so that a text over the limit stops after about one chunk.
+struct SafeChunks<'a> {
+    rest: &'a str,
+    limit: usize,
+    max_token_bytes: usize,
+    consumed_bytes: usize,
+}
+
+impl<'a> SafeChunks<'a> {
+    fn new(text: &'a str, limit: usize, max_token_bytes: usize) -> SafeChunks<'a> {
+        SafeChunks {
+            rest: text,
+            limit,
+            max_token_bytes,
+            consumed_bytes: 0,
+        }
+    }
+}
+
+const MIN_CHUNK_BYTES: usize = 4 * 1024;
+
+impl<'a> Iterator for SafeChunks<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+
+        // A chunk longer than this cannot fit the limit anyway, so the scan for a cut
+        // stops there and the caller rejects the chunk by its length alone.
+        // The extra bytes keep the chunk over that length after it is moved back to a
+        // character boundary.
+        let hard_end = self
+            .limit
+            .saturating_mul(self.max_token_bytes)
+            .saturating_add(4)
+            .min(self.rest.len());
+        let target = self
+            .limit
+            .saturating_mul(4)
+            .saturating_sub(self.consumed_bytes)
+            .max(MIN_CHUNK_BYTES);
+        let end = if self.rest.len() <= target {
+            self.rest.len()
+        } else {
+            find_safe_cut(self.rest, target, hard_end.max(target)).unwrap_or_else(|| {
+                if hard_end < self.rest.len() {
+                    hard_end
+                } else {
+                    self.rest.len()
+                }
+            })
+        };
+        let end = floor_char_boundary(self.rest, end);
+        let end = if end == 0 { self.rest.len() } else { end };
+
+        let (chunk, rest) = self.rest.split_at(end);
+        self.rest = rest;
+        self.consumed_bytes += chunk.len();
+        Some(chunk)
+    }
+}
+
+/// Runs of whitespace longer than this are cut out of the text before tiktoken-rs sees it.
+const LONG_WHITESPACE_CHARS: usize = 4096;
+
+/// Splits a text so that no segment has a long whitespace run followed by other text.
+///
+/// tiktoken's pattern matches such a run with `\s+(?!\S)`, and the backtracking
+/// regex engine of `tiktoken-rs` (fancy-regex) fails with a backtrack-limit error
+/// on runs of several hundred thousand characters (tiktoken 0.14.0 fails the same
+/// way on o200k_base). The pattern never joins a whitespace run to the text
+/// before it, and it splits a run followed by other text before the run's last
+/// character, so cuts at those two places leave the token count unchanged. A run
+/// at the end of a segment is matched by `\s++$`, which does not backtrack.
+struct WhitespaceRuns<'a> {
+    rest: &'a str,
+}
+
+impl<'a> WhitespaceRuns<'a> {
+    fn new(text: &'a str) -> WhitespaceRuns<'a> {
+        WhitespaceRuns { rest: text }
+    }
+}
+
+impl<'a> Iterator for WhitespaceRuns<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+
+        let mut run_start = 0;
+        let mut run_chars = 0;
+        let mut last_whitespace = 0;
+        let mut cut = self.rest.len();
+        for (index, c) in self.rest.char_indices() {
+            if c.is_whitespace() {
+                if run_chars == 0 {
+                    run_start = index;
+                }
+                run_chars += 1;
+                last_whitespace = index;
+                continue;
+            }
+            if run_chars > LONG_WHITESPACE_CHARS {
+                cut = if run_start > 0 {
+                    run_start
+                } else {
+                    last_whitespace
+                };
+                break;
+            }
+            run_chars = 0;
+        }
+
+        let (segment, rest) = self.rest.split_at(cut);
+        self.rest = rest;
+        Some(segment)
+    }
+}
+
+/// Finds the first byte index in `from..to` that is a space with a non-space character on each side.
+fn find_safe_cut(text: &str, from: usize, to: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let to = to.min(bytes.len().saturating_sub(1));
+    (from.max(1)..to).find(|&index| {
+        bytes[index] == b' '
+            && text[..index]
+                .chars()
+                .next_back()
+                .is_some_and(|c| !c.is_whitespace())
+            && text[index + 1..]
+                .chars()
+                .next()
+                .is_some_and(|c| !c.is_whitespace())
+    })
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while index > 0 && !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn safe_chunks_sum_to_whole_count() {
+        let text = "Hello  world, it's 2024!\n\n  Ünïcödé\u{a0} text with\ttabs ".repeat(600);
+        let whole = count(Encoding::R50kBase, &text);
+        let chunks: Vec<&str> = SafeChunks::new(&text, 1_000, 128).collect();
+        assert!(
+            chunks.len() > 1,
+            "expected several chunks, got {}",
+            chunks.len()
+        );
+        assert_eq!(chunks.concat(), text);
+        let chunked: usize = chunks
+            .iter()
+            .map(|chunk| count(Encoding::R50kBase, chunk))
+            .sum();
+        assert_eq!(chunked, whole);
+    }
+
+    #[test]
+    fn whitespace_runs_keep_counts() {
+        let long = " ".repeat(LONG_WHITESPACE_CHARS + 10);
+        let text = format!("a{long}b{long}\n{long}");
+        let segments: Vec<&str> = WhitespaceRuns::new(&text).collect();
+        assert_eq!(segments.concat(), text);
+        assert!(segments.len() >= 4, "{} segments", segments.len());
+        for encoding in [Encoding::P50kBase, Encoding::R50kBase] {
+            let reference = match encoding {
+                Encoding::P50kBase => tiktoken_rs::p50k_base_singleton(),
+                _ => tiktoken_rs::r50k_base_singleton(),
+            };
+            assert_eq!(count(encoding, &text), reference.count_ordinary(&text));
+        }
+    }
+
+    #[test]
+    fn max_token_bytes_is_positive() {
+        for encoding in Encoding::ALL {
+            assert!(max_token_bytes(encoding) >= 16, "{}", encoding.as_str());
+        }
+    }
+}
