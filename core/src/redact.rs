@@ -1,13 +1,51 @@
 //! Detectors, operators, the per-call vault and restoration of placeholders.
 //!
-//! INTERFACE STUB: the types and signatures below are the contract the rest of
-//! the crate is written against. The implementation replaces the bodies.
+//! A [`Redactor`] is compiled once from a policy's [`RedactionConfig`] and
+//! shared by every call (`Send + Sync`, cheap to clone). Each call creates its
+//! own [`Vault`], redacts the request into it, and restores the answer from it:
+//!
+//! ```
+//! use ingate::redact::{RedactionConfig, Redactor, Vault};
+//!
+//! let redactor = Redactor::new(&RedactionConfig::default()).unwrap();
+//! let mut vault = Vault::new();
+//! let redaction = redactor.redact("Write to ana@example.com", &mut vault).unwrap();
+//! assert_eq!(redaction.text, "Write to <EMAIL_1>");
+//! assert_eq!(vault.restore("Sent to <EMAIL_1>."), "Sent to ana@example.com.");
+//! ```
+//!
+//! How a text is scanned:
+//!
+//! 1. One Aho-Corasick pass over the text finds the detectors whose keywords
+//!    occur (`@` for emails, digits for cards, `sk-`, `ghp_`, `akia`, … for
+//!    secrets). Only those detectors' regexes run.
+//! 2. Each regex match is a candidate. A validator (Luhn and brand ranges for
+//!    cards, lengths for emails, a randomness test for tokens) accepts or
+//!    rejects it; after a rejection, shorter matches at the same start and
+//!    then matches at later starts are tried.
+//! 3. Overlapping findings are resolved before any replacement: the earliest
+//!    start wins, then the longest, then the detector with the higher
+//!    priority (secrets, then cards, then emails).
+//! 4. The operator replaces each finding, or `block` rejects the text.
+
+mod chat;
+mod detectors;
+mod scan;
+mod vault;
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::request::ChatRequest;
+
+pub use vault::{StreamRestorer, Vault};
+
+use detectors::{DETECTORS, GROUPS};
+use scan::{Candidate, Scanner};
 
 /// The `[redaction]` table of a policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -15,9 +53,9 @@ use crate::error::Result;
 pub struct RedactionConfig {
     /// `false` turns redaction off.
     pub enabled: bool,
-    /// Detector names: `email`, `credit_card`, `secrets`, ...
+    /// Detector names: `email`, `credit_card`, `secrets`.
     pub detectors: Vec<String>,
-    /// The default operator.
+    /// The operator applied to every finding.
     pub operator: Operator,
 }
 
@@ -45,6 +83,9 @@ pub enum Operator {
 }
 
 /// One detected value.
+///
+/// Its `Debug` output shows the kind, vendor and offsets, and only the length
+/// of the replacement.
 #[derive(Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// `email`, `credit_card`, `secret`, ...
@@ -60,6 +101,8 @@ pub struct Finding {
 }
 
 /// A redacted text and its findings.
+///
+/// Its `Debug` output shows the text's length, never the text.
 #[derive(Clone, PartialEq, Serialize)]
 pub struct Redaction {
     /// The text with every finding replaced.
@@ -68,20 +111,58 @@ pub struct Redaction {
     pub findings: Vec<Finding>,
 }
 
-/// The placeholders one call issued, with their original values.
-#[derive(Default, Clone)]
-pub struct Vault {
-    _entries: BTreeMap<String, String>,
+/// A compiled set of detectors.
+///
+/// Build one per policy and share it: cloning copies a pointer.
+#[derive(Clone)]
+pub struct Redactor {
+    inner: Arc<Inner>,
 }
 
-/// A compiled set of detectors.
-#[derive(Debug, Clone)]
-pub struct Redactor {}
+struct Inner {
+    enabled: bool,
+    operator: Operator,
+    /// The configured detector names, deduplicated, in configuration order.
+    groups: Vec<&'static str>,
+    scanner: Scanner,
+}
 
 impl Redactor {
+    /// The detector names a policy may list in `[redaction] detectors`.
+    pub const DETECTOR_NAMES: &'static [&'static str] = GROUPS;
+
     /// Compiles the detectors a config names.
-    pub fn new(_config: &RedactionConfig) -> Result<Redactor> {
-        unimplemented!("redact::Redactor::new")
+    ///
+    /// An unknown detector name is an [`Error::InvalidPolicy`] that lists the valid names.
+    pub fn new(config: &RedactionConfig) -> Result<Redactor> {
+        let mut groups: Vec<&'static str> = Vec::new();
+        for name in &config.detectors {
+            let Some(group) = GROUPS.iter().find(|group| **group == name.as_str()) else {
+                return Err(Error::invalid_policy(unknown_detector_message(name)));
+            };
+            if !groups.contains(group) {
+                groups.push(group);
+            }
+        }
+
+        let specs: Vec<_> = if config.enabled {
+            DETECTORS
+                .iter()
+                .filter(|spec| groups.contains(&spec.group))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let scanner = Scanner::new(&specs)?;
+
+        Ok(Redactor {
+            inner: Arc::new(Inner {
+                enabled: config.enabled,
+                operator: config.operator,
+                groups,
+                scanner,
+            }),
+        })
     }
 
     /// Redacts every message text and tool-call argument of a chat request in place.
@@ -94,19 +175,177 @@ impl Redactor {
     }
 
     /// Redacts `text`, issuing placeholders into `vault`.
-    pub fn redact(&self, _text: &str, _vault: &mut Vault) -> Result<Redaction> {
-        unimplemented!("redact::Redactor::redact")
+    ///
+    /// The findings' offsets are byte offsets into `text`, the input.
+    /// With the `block` operator, any finding makes this return
+    /// [`Error::RedactionBlocked`] and leaves the vault unchanged.
+    pub fn redact(&self, text: &str, vault: &mut Vault) -> Result<Redaction> {
+        if !self.inner.enabled {
+            return Ok(Redaction {
+                text: text.to_string(),
+                findings: Vec::new(),
+            });
+        }
+
+        let candidates = self.inner.scanner.scan(text);
+        if candidates.is_empty() {
+            return Ok(Redaction {
+                text: text.to_string(),
+                findings: Vec::new(),
+            });
+        }
+        let mode = self.replacement_mode(candidates.iter().copied())?;
+
+        vault.reserve_literals(text);
+        Ok(self.apply(text, &candidates, mode, vault))
+    }
+
+    /// Redacts every text of a chat request in place, issuing placeholders into `vault`.
+    ///
+    /// The texts are each message's string content, each text part of a
+    /// multi-part content, and each string value inside the JSON `arguments`
+    /// of an assistant's tool calls (object keys are kept; the arguments stay
+    /// valid JSON with key order and spacing unchanged). Arguments that are not
+    /// valid JSON are redacted as one text. A value gets one placeholder across
+    /// all messages of the request.
+    ///
+    /// The findings come in request order. Each finding's offsets are byte
+    /// offsets into the text it was found in, before redaction: the content
+    /// string, the text part, the decoded JSON string value, or the whole
+    /// arguments text when those are not JSON.
+    ///
+    /// With the `block` operator, any finding in any text makes this return
+    /// [`Error::RedactionBlocked`] counting the whole request, and neither the
+    /// request nor the vault is changed.
+    pub fn redact_chat(
+        &self,
+        request: &mut ChatRequest,
+        vault: &mut Vault,
+    ) -> Result<Vec<Finding>> {
+        chat::redact_chat(self, request, vault)
+    }
+
+    /// Returns how to replace `candidates`, or [`Error::RedactionBlocked`]
+    /// naming the first candidate's detector when the operator is `block`.
+    fn replacement_mode(
+        &self,
+        candidates: impl Iterator<Item = Candidate> + Clone,
+    ) -> Result<ReplacementMode> {
+        let detectors = &self.inner.scanner.detectors;
+        match self.inner.operator {
+            Operator::Placeholder => Ok(ReplacementMode::Placeholder),
+            Operator::Mask => Ok(ReplacementMode::Mask),
+            Operator::Block => {
+                let Some(first) = candidates.clone().next() else {
+                    return Ok(ReplacementMode::Placeholder);
+                };
+                let group = detectors[first.detector].spec.group;
+                let count = candidates
+                    .filter(|candidate| detectors[candidate.detector].spec.group == group)
+                    .count();
+                Err(Error::RedactionBlocked {
+                    detector: group.to_string(),
+                    count,
+                })
+            }
+        }
+    }
+
+    /// Replaces `candidates` (sorted, not overlapping) in `text`.
+    fn apply(
+        &self,
+        text: &str,
+        candidates: &[Candidate],
+        mode: ReplacementMode,
+        vault: &mut Vault,
+    ) -> Redaction {
+        let mut redacted = String::with_capacity(text.len());
+        let mut findings = Vec::with_capacity(candidates.len());
+        let mut position = 0;
+
+        for candidate in candidates {
+            let spec = self.inner.scanner.detectors[candidate.detector].spec;
+            let value = &text[candidate.start..candidate.end];
+            let replacement = match mode {
+                ReplacementMode::Placeholder => vault.placeholder(spec.kind, value),
+                ReplacementMode::Mask => format!("[{}]", spec.kind.to_ascii_uppercase()),
+            };
+            vault.count(spec.kind);
+
+            redacted.push_str(&text[position..candidate.start]);
+            redacted.push_str(&replacement);
+            position = candidate.end;
+
+            findings.push(Finding {
+                kind: spec.kind.to_string(),
+                vendor: spec.vendor.map(str::to_string),
+                start: candidate.start,
+                end: candidate.end,
+                replacement,
+            });
+        }
+        redacted.push_str(&text[position..]);
+
+        Redaction {
+            text: redacted,
+            findings,
+        }
     }
 }
 
-impl Vault {
-    /// Replaces the placeholders this vault issued with their originals; anything else stays.
-    pub fn restore(&self, _text: &str) -> String {
-        unimplemented!("redact::Vault::restore")
-    }
+/// The operators that replace a value; `block` never gets this far.
+#[derive(Clone, Copy)]
+enum ReplacementMode {
+    Placeholder,
+    Mask,
+}
 
-    /// Returns the number of values redacted, by kind.
+fn unknown_detector_message(name: &str) -> String {
+    let valid: Vec<String> = GROUPS.iter().map(|group| format!("`{group}`")).collect();
+    format!(
+        "unknown redaction detector `{name}` in [redaction] detectors; valid names are {}",
+        valid.join(", ")
+    )
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Redactor")
+            .field("enabled", &self.inner.enabled)
+            .field("operator", &self.inner.operator)
+            .field("detectors", &self.inner.groups)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Finding")
+            .field("kind", &self.kind)
+            .field("vendor", &self.vendor)
+            .field("start", &self.start)
+            .field("end", &self.end)
+            .field("replacement_len", &self.replacement.len())
+            .finish()
+    }
+}
+
+impl fmt::Debug for Redaction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Redaction")
+            .field("text_len", &self.text.len())
+            .field("findings", &self.findings)
+            .finish()
+    }
+}
+
+impl Redaction {
+    /// Returns the number of findings, by kind.
     pub fn counts(&self) -> BTreeMap<String, u64> {
-        unimplemented!("redact::Vault::counts")
+        let mut counts = BTreeMap::new();
+        for finding in &self.findings {
+            *counts.entry(finding.kind.clone()).or_insert(0) += 1;
+        }
+        counts
     }
 }

@@ -1,0 +1,392 @@
+//! The table of built-in detectors and their validators.
+//!
+//! Each detector is one named regex with the keywords that must occur in a text
+//! before the regex runs, and an optional validator that accepts or rejects a
+//! candidate the regex matched. Patterns use ASCII word boundaries
+//! (`(?-u:\b)`), so a value glued to a non-ASCII letter (`カード4111…`) is
+//! still found and the lazy DFA never has to give up on non-ASCII text.
+
+/// One built-in detector.
+#[derive(Debug)]
+pub(crate) struct DetectorSpec {
+    /// The name a policy uses in `[redaction] detectors`.
+    pub group: &'static str,
+    /// The finding kind (`email`, `credit_card`, `secret`).
+    pub kind: &'static str,
+    /// For secrets, the vendor that issues the value.
+    pub vendor: Option<&'static str>,
+    /// The regex; every match is a candidate.
+    pub pattern: &'static str,
+    /// The regex runs only on texts that contain one of these, compared ASCII case-insensitively.
+    /// An empty list means the regex runs on every text.
+    pub keywords: &'static [&'static str],
+    /// Accepts or rejects a candidate; `None` accepts every match.
+    pub validator: Option<fn(&str) -> bool>,
+    /// Breaks ties between overlapping findings of equal start and length; lower wins.
+    pub priority: u8,
+}
+
+/// The detector names a policy may list, in the order they are documented.
+pub(crate) const GROUPS: &[&str] = &["email", "credit_card", "secrets"];
+
+const DIGITS: &[&str] = &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+/// The built-in detectors. Secrets win ties over cards, and cards over emails,
+/// because a leaked credential does the most harm.
+pub(crate) const DETECTORS: &[DetectorSpec] = &[
+    DetectorSpec {
+        group: "email",
+        kind: "email",
+        vendor: None,
+        // The local part and the domain are bounded (64 and 10 labels of 63) so that
+        // one search never scans further than the longest valid address.
+        pattern: r"(?-u:\b)[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,10}[A-Za-z]{2,63}(?-u:\b)",
+        keywords: &["@"],
+        validator: Some(valid_email),
+        priority: 2,
+    },
+    DetectorSpec {
+        group: "credit_card",
+        kind: "credit_card",
+        vendor: None,
+        // 12 to 19 digits with at most one space or dash between two digits;
+        // the validator checks grouping, brand and Luhn.
+        pattern: r"(?-u:\b)[0-9](?:[ \-]?[0-9]){11,18}(?-u:\b)",
+        keywords: DIGITS,
+        validator: Some(valid_card),
+        priority: 1,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("openai"),
+        // Project, service account and admin keys; their bodies are about 80 to
+        // 160 characters of the URL-safe base64 alphabet.
+        pattern: r"(?-u:\b)sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}",
+        keywords: &["sk-proj-", "sk-svcacct-", "sk-admin-"],
+        validator: Some(random_looking),
+        priority: 0,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("openai"),
+        // Legacy user keys: `sk-` and 48 alphanumerics.
+        pattern: r"(?-u:\b)sk-[A-Za-z0-9]{48}(?-u:\b)",
+        keywords: &["sk-"],
+        validator: Some(random_looking),
+        priority: 0,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("anthropic"),
+        // API and admin keys: 93 characters and a final `AA` after the prefix.
+        pattern: r"(?-u:\b)sk-ant-(?:api03|admin01)-[A-Za-z0-9_\-]{40,}",
+        keywords: &["sk-ant-"],
+        validator: Some(random_looking),
+        priority: 0,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("aws"),
+        // Access key ids: a 4-letter type prefix and 16 base32 characters.
+        pattern: r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?-u:\b)",
+        keywords: &["akia", "asia", "abia", "acca"],
+        validator: Some(not_aws_example),
+        priority: 0,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("github"),
+        // Personal, OAuth, user-to-server, server-to-server and refresh tokens.
+        pattern: r"(?-u:\b)gh[pousr]_[A-Za-z0-9]{36}(?-u:\b)",
+        keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+        validator: Some(random_looking),
+        priority: 0,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("github"),
+        // Fine-grained personal access tokens.
+        pattern: r"(?-u:\b)github_pat_[A-Za-z0-9_]{82}(?-u:\b)",
+        keywords: &["github_pat_"],
+        validator: Some(random_looking),
+        priority: 0,
+    },
+];
+
+/// Checks the lengths that RFC 5321 sets (local part at most 64 octets, path at
+/// most 254) and that no dot starts, ends or doubles in the local part.
+fn valid_email(candidate: &str) -> bool {
+    let Some((local, domain)) = candidate.rsplit_once('@') else {
+        return false;
+    };
+    local.len() <= 64
+        && candidate.len() <= 254
+        && domain.len() <= 253
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+}
+
+/// A card brand: the IIN prefix ranges it owns and the lengths it issues.
+struct Brand {
+    /// Inclusive prefix ranges, compared on the first digits of the number.
+    ranges: &'static [(u32, u32)],
+    lengths: std::ops::RangeInclusive<usize>,
+    /// Visa issues only 13, 16 and 19 digits inside its range.
+    only: &'static [usize],
+}
+
+/// IIN ranges and lengths as listed in Wikipedia's "Payment card number" article
+/// (<https://en.wikipedia.org/wiki/Payment_card_number>).
+const BRANDS: &[Brand] = &[
+    // Visa
+    Brand {
+        ranges: &[(4, 4)],
+        lengths: 13..=19,
+        only: &[13, 16, 19],
+    },
+    // Mastercard, including the 2-series
+    Brand {
+        ranges: &[(51, 55), (2221, 2720)],
+        lengths: 16..=16,
+        only: &[],
+    },
+    // American Express
+    Brand {
+        ranges: &[(34, 34), (37, 37)],
+        lengths: 15..=15,
+        only: &[],
+    },
+    // Discover, including cards co-branded with UnionPay
+    Brand {
+        ranges: &[(6011, 6011), (644, 649), (65, 65), (622126, 622925)],
+        lengths: 16..=19,
+        only: &[],
+    },
+    // JCB
+    Brand {
+        ranges: &[(3528, 3589)],
+        lengths: 16..=19,
+        only: &[],
+    },
+    // Diners Club International
+    Brand {
+        ranges: &[(300, 305), (3095, 3095), (36, 36), (38, 39)],
+        lengths: 14..=19,
+        only: &[],
+    },
+    // UnionPay
+    Brand {
+        ranges: &[(62, 62)],
+        lengths: 16..=19,
+        only: &[],
+    },
+    // Maestro and Maestro UK
+    Brand {
+        ranges: &[
+            (5018, 5018),
+            (5020, 5020),
+            (5038, 5038),
+            (5893, 5893),
+            (6304, 6304),
+            (6759, 6759),
+            (6761, 6763),
+        ],
+        lengths: 12..=19,
+        only: &[],
+    },
+];
+
+/// Accepts a card number when its separators are consistent, a known brand
+/// issues numbers of its prefix and length, and the Luhn check passes.
+pub(crate) fn valid_card(candidate: &str) -> bool {
+    let digits: Vec<u8> = candidate
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| b - b'0')
+        .collect();
+    well_grouped(candidate) && known_brand(&digits) && luhn_valid(&digits)
+}
+
+/// Separated numbers are printed in groups: one separator character throughout,
+/// a first group of 4 and later groups of 3 to 6 (4-4-4-4, 4-6-5, 4-6-4, 4-4-4-4-3).
+fn well_grouped(candidate: &str) -> bool {
+    let separator = candidate.bytes().find(|b| !b.is_ascii_digit());
+    let Some(separator) = separator else {
+        return true;
+    };
+    let groups: Vec<&str> = candidate.split(separator as char).collect();
+    if candidate
+        .bytes()
+        .any(|b| !b.is_ascii_digit() && b != separator)
+    {
+        return false;
+    }
+    groups[0].len() == 4 && groups[1..].iter().all(|g| (3..=6).contains(&g.len()))
+}
+
+fn known_brand(digits: &[u8]) -> bool {
+    BRANDS.iter().any(|brand| {
+        let length_ok = brand.lengths.contains(&digits.len())
+            && (brand.only.is_empty() || brand.only.contains(&digits.len()));
+        length_ok
+            && brand
+                .ranges
+                .iter()
+                .any(|&(low, high)| prefix_in_range(digits, low, high))
+    })
+}
+
+/// Compares the number's first digits, as many as `low` has, with the range.
+fn prefix_in_range(digits: &[u8], low: u32, high: u32) -> bool {
+    let width = low.to_string().len();
+    if digits.len() < width {
+        return false;
+    }
+    let prefix = digits[..width]
+        .iter()
+        .fold(0u32, |acc, &d| acc * 10 + u32::from(d));
+    (low..=high).contains(&prefix)
+}
+
+/// The Luhn (mod 10) check digit test, ISO/IEC 7812-1.
+pub(crate) fn luhn_valid(digits: &[u8]) -> bool {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            let d = u32::from(d);
+            if i % 2 == 1 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    !digits.is_empty() && sum % 10 == 0
+}
+
+/// Rejects documentation placeholders such as `ghp_xxxx…` or `sk-proj-XXXX…`:
+/// after the vendor prefix (up to the last dash or underscore among the first
+/// 16 characters) the value must use at least 10 distinct characters and mix at
+/// least two of upper case, lower case and digits.
+fn random_looking(candidate: &str) -> bool {
+    let prefix_end = candidate
+        .bytes()
+        .take(16)
+        .enumerate()
+        .filter(|&(_, b)| b == b'-' || b == b'_')
+        .map(|(i, _)| i + 1)
+        .last()
+        .unwrap_or(0);
+    let body = &candidate[prefix_end..];
+    let mut seen = [false; 128];
+    let mut distinct = 0;
+    for b in body.bytes().filter(u8::is_ascii) {
+        if !seen[usize::from(b)] {
+            seen[usize::from(b)] = true;
+            distinct += 1;
+        }
+    }
+    let classes = [
+        body.bytes().any(|b| b.is_ascii_uppercase()),
+        body.bytes().any(|b| b.is_ascii_lowercase()),
+        body.bytes().any(|b| b.is_ascii_digit()),
+    ];
+    distinct >= 10 && classes.iter().filter(|&&present| present).count() >= 2
+}
+
+/// Rejects AWS's documented example key ids, which end in `EXAMPLE`.
+fn not_aws_example(candidate: &str) -> bool {
+    !candidate.ends_with("EXAMPLE")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn luhn_cases() {
+        let cases: &[(&str, bool)] = &[
+            ("4111111111111111", true),
+            ("4111111111111112", false),
+            ("378282246310005", true),
+            ("79927398713", true),
+            ("79927398710", false),
+            ("", false),
+        ];
+        for &(number, expected) in cases {
+            let digits: Vec<u8> = number.bytes().map(|b| b - b'0').collect();
+            assert_eq!(luhn_valid(&digits), expected, "luhn({number})");
+        }
+    }
+
+    #[test]
+    fn card_grouping_cases() {
+        let cases: &[(&str, bool)] = &[
+            ("4111111111111111", true),
+            ("4111 1111 1111 1111", true),
+            ("4111-1111-1111-1111", true),
+            ("3782 822463 10005", true),
+            ("4111 1111-1111 1111", false),
+            ("41 11 11 11 11 11 11 11", false),
+            ("411 1111 1111 11111", false),
+        ];
+        for &(candidate, expected) in cases {
+            assert_eq!(well_grouped(candidate), expected, "grouping of {candidate}");
+        }
+    }
+
+    #[test]
+    fn brand_prefix_cases() {
+        let cases: &[(&str, bool)] = &[
+            ("4111111111111", true),     // Visa 13
+            ("41111111111111", false),   // Visa never issues 14
+            ("2221000000000009", true),  // Mastercard 2-series low end
+            ("2720990000000000", true),  // Mastercard 2-series high end
+            ("2721000000000000", false), // past the 2-series
+            ("6221260000000000", true),  // Discover co-branded UnionPay
+            ("1234567812345678", false), // no brand starts with 1
+            ("501800000000", true),      // Maestro, 12 digits
+            ("3530111333300000", true),  // JCB
+            ("30569309025904", true),    // Diners 14
+            ("371449635398431", true),   // Amex 15
+            ("3714496353984312", false), // Amex never issues 16
+        ];
+        for &(number, expected) in cases {
+            let digits: Vec<u8> = number.bytes().map(|b| b - b'0').collect();
+            assert_eq!(known_brand(&digits), expected, "brand of {number}");
+        }
+    }
+
+    #[test]
+    fn random_looking_cases() {
+        let cases: &[(&str, bool)] = &[
+            ("ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", false),
+            ("ghp_ERMlmWELdsdIqCADwN42GX54CGy4ckHHpMvf", true),
+            (
+                "sk-proj-XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+                false,
+            ),
+            ("sk-abcdefghijabcdefghijabcdefghijabcdefghijabcdefgh", false),
+        ];
+        for &(candidate, expected) in cases {
+            assert_eq!(random_looking(candidate), expected, "{candidate}");
+        }
+    }
+
+    #[test]
+    fn every_detector_names_a_known_group() {
+        for detector in DETECTORS {
+            assert!(GROUPS.contains(&detector.group), "{}", detector.group);
+        }
+    }
+}

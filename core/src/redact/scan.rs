@@ -1,0 +1,253 @@
+//! Finding candidates: the keyword prefilter, the regex search with validator
+//! retries, and the overlap rule.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input};
+
+use super::detectors::DetectorSpec;
+use crate::error::{Error, Result};
+
+/// How many shorter candidates one start position may try after its longest
+/// match was rejected. Real values need at most 8 (a 19-digit card run down to
+/// 12 digits); the cap keeps a hostile run of token characters linear.
+const MAX_SHORTER_TRIES: usize = 32;
+
+/// A value accepted by its detector's validator, before the overlap rule.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Candidate {
+    /// Index into [`Scanner::detectors`].
+    pub detector: usize,
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset just past the last byte.
+    pub end: usize,
+}
+
+/// The enabled detectors, compiled once.
+pub(crate) struct Scanner {
+    pub detectors: Vec<Compiled>,
+    /// Matches every keyword of every enabled detector; `None` when no detector has keywords.
+    prefilter: Option<AhoCorasick>,
+    /// For each prefilter pattern id, the detectors that listed that keyword.
+    keyword_owners: Vec<Vec<usize>>,
+    /// Detectors without keywords, which run on every text.
+    unfiltered: Vec<usize>,
+}
+
+/// One enabled detector with its compiled regex.
+pub(crate) struct Compiled {
+    pub spec: &'static DetectorSpec,
+    regex: Regex,
+}
+
+impl Scanner {
+    /// Compiles the regexes and the keyword automaton of `specs`.
+    pub fn new(specs: &[&'static DetectorSpec]) -> Result<Scanner> {
+        let mut detectors = Vec::with_capacity(specs.len());
+        let mut keywords: Vec<String> = Vec::new();
+        let mut keyword_owners: Vec<Vec<usize>> = Vec::new();
+        let mut unfiltered = Vec::new();
+
+        for (index, spec) in specs.iter().enumerate() {
+            let regex = Regex::new(spec.pattern).map_err(|error| {
+                Error::invalid_policy(format!(
+                    "built-in detector `{}` has an invalid regex: {error}",
+                    spec.group
+                ))
+            })?;
+            detectors.push(Compiled { spec, regex });
+
+            if spec.keywords.is_empty() {
+                unfiltered.push(index);
+            }
+            // Keywords shared by several detectors become one automaton pattern.
+            for keyword in spec.keywords {
+                let keyword = keyword.to_ascii_lowercase();
+                match keywords.iter().position(|k| *k == keyword) {
+                    Some(id) => keyword_owners[id].push(index),
+                    None => {
+                        keywords.push(keyword);
+                        keyword_owners.push(vec![index]);
+                    }
+                }
+            }
+        }
+
+        let prefilter = if keywords.is_empty() {
+            None
+        } else {
+            // Standard semantics, because overlapping search (needed so that `sk-`
+            // does not hide `sk-ant-` at the same position) requires it.
+            let automaton = AhoCorasick::builder()
+                .match_kind(MatchKind::Standard)
+                .ascii_case_insensitive(true)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&keywords)
+                .map_err(|error| {
+                    Error::invalid_policy(format!(
+                        "redaction keywords could not be compiled: {error}"
+                    ))
+                })?;
+            Some(automaton)
+        };
+
+        Ok(Scanner {
+            detectors,
+            prefilter,
+            keyword_owners,
+            unfiltered,
+        })
+    }
+
+    /// Returns the findings in `text` after the overlap rule, in text order.
+    pub fn scan(&self, text: &str) -> Vec<Candidate> {
+        let triggered = self.triggered(text);
+        let mut found = Vec::new();
+        for (index, run) in triggered.iter().enumerate() {
+            if *run {
+                self.search(index, text, &mut found);
+            }
+        }
+        resolve_overlaps(&self.detectors, found)
+    }
+
+    /// Marks the detectors whose keywords occur in `text`, stopping the scan
+    /// once every detector is marked.
+    fn triggered(&self, text: &str) -> Vec<bool> {
+        let mut triggered = vec![false; self.detectors.len()];
+        for &index in &self.unfiltered {
+            triggered[index] = true;
+        }
+        let mut remaining = triggered.iter().filter(|run| !**run).count();
+
+        let Some(prefilter) = &self.prefilter else {
+            return triggered;
+        };
+        for hit in prefilter.find_overlapping_iter(text) {
+            if remaining == 0 {
+                break;
+            }
+            for &index in &self.keyword_owners[hit.pattern().as_usize()] {
+                if !triggered[index] {
+                    triggered[index] = true;
+                    remaining -= 1;
+                }
+            }
+        }
+        triggered
+    }
+
+    /// Appends the validated, non-overlapping matches of one detector.
+    ///
+    /// When the validator rejects a match, shorter matches at the same start are
+    /// tried, longest first, and then the search resumes one character later, so
+    /// a valid value inside a rejected one is still found.
+    fn search(&self, index: usize, text: &str, found: &mut Vec<Candidate>) {
+        let detector = &self.detectors[index];
+        let mut at = 0;
+        while at <= text.len() {
+            let input = Input::new(text).span(at..text.len());
+            let Some(matched) = detector.regex.search(&input) else {
+                break;
+            };
+            let start = matched.start();
+            match detector.longest_valid(text, start, matched.end()) {
+                Some(end) => {
+                    found.push(Candidate {
+                        detector: index,
+                        start,
+                        end,
+                    });
+                    at = if end > start {
+                        end
+                    } else {
+                        next_char_boundary(text, start)
+                    };
+                }
+                None => at = next_char_boundary(text, start),
+            }
+        }
+    }
+}
+
+impl Compiled {
+    /// Returns the end of the longest match starting at `start` that the
+    /// validator accepts, trying at most [`MAX_SHORTER_TRIES`] shorter ones.
+    fn longest_valid(&self, text: &str, start: usize, end: usize) -> Option<usize> {
+        let Some(validator) = self.spec.validator else {
+            return Some(end);
+        };
+        let mut end = end;
+        for _ in 0..=MAX_SHORTER_TRIES {
+            if validator(&text[start..end]) {
+                return Some(end);
+            }
+            if end <= start {
+                return None;
+            }
+
+            // The span ends one character earlier, but look-around assertions
+            // still see the bytes after it, so `\b` keeps its meaning.
+            let shorter = Input::new(text)
+                .span(start..previous_char_boundary(text, end))
+                .anchored(Anchored::Yes);
+            match self.regex.search(&shorter) {
+                Some(matched) if matched.end() > start && matched.end() < end => {
+                    end = matched.end();
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+}
+
+/// Keeps one finding per region: sort by earliest start, then longest, then
+/// detector priority (lower first), then table order; then walk the list and
+/// drop every candidate that starts before the end of the last one kept.
+pub(crate) fn resolve_overlaps(
+    detectors: &[Compiled],
+    mut found: Vec<Candidate>,
+) -> Vec<Candidate> {
+    if found.len() < 2 {
+        return found;
+    }
+    found.sort_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then((b.end - b.start).cmp(&(a.end - a.start)))
+            .then(
+                detectors[a.detector]
+                    .spec
+                    .priority
+                    .cmp(&detectors[b.detector].spec.priority),
+            )
+            .then(a.detector.cmp(&b.detector))
+    });
+
+    let mut kept: Vec<Candidate> = Vec::with_capacity(found.len());
+    for candidate in found {
+        let overlaps = kept.last().is_some_and(|last| candidate.start < last.end);
+        if !overlaps {
+            kept.push(candidate);
+        }
+    }
+    kept
+}
+
+fn next_char_boundary(text: &str, index: usize) -> usize {
+    let mut next = index + 1;
+    while next < text.len() && !text.is_char_boundary(next) {
+        next += 1;
+    }
+    next
+}
+
+fn previous_char_boundary(text: &str, index: usize) -> usize {
+    let mut previous = index.saturating_sub(1);
+    while previous > 0 && !text.is_char_boundary(previous) {
+        previous -= 1;
+    }
+    previous
+}
