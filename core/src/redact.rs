@@ -165,15 +165,6 @@ impl Redactor {
         })
     }
 
-    /// Redacts every message text and tool-call argument of a chat request in place.
-    pub fn redact_chat(
-        &self,
-        _request: &mut crate::request::ChatRequest,
-        _vault: &mut Vault,
-    ) -> Result<Vec<Finding>> {
-        unimplemented!("redact::Redactor::redact_chat")
-    }
-
     /// Redacts `text`, issuing placeholders into `vault`.
     ///
     /// The findings' offsets are byte offsets into `text`, the input.
