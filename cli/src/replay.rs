@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use ingate::catalog::Severity;
 use ingate::record::{CallRecord, Summary, Totals};
 use ingate::{CallOptions, ChatRequest, Policy, Usage};
 use serde_json::{Map, Value};
@@ -47,7 +48,11 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         None => Policy::default(),
     };
     for diagnostic in policy.diagnostics() {
-        eprintln!("policy {:?}: {}", diagnostic.severity, diagnostic.message);
+        let label = match diagnostic.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        eprintln!("policy {label}: {}", diagnostic.message);
     }
     let responses = match &args.responses {
         Some(path) => Some(read_responses(path, args.strict)?),

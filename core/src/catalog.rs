@@ -223,8 +223,43 @@ impl Default for ModelsConfig {
 pub struct Diagnostic {
     /// `error` or `warning`.
     pub severity: Severity,
+    /// What was found.
+    pub kind: DiagnosticKind,
     /// A sentence naming the alias, pin or chain, with the whole chain printed.
     pub message: String,
+}
+
+/// What a [`Diagnostic`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiagnosticKind {
+    /// An alias or fallback names no catalog model.
+    UnknownModel,
+    /// Policy aliases point at each other in a loop.
+    AliasCycle,
+    /// Fallback chains lead back to where they started.
+    FallbackCycle,
+    /// An alias or fallback cannot be resolved for another reason.
+    Invalid,
+    /// The model is shut down on the date checked.
+    Retired,
+    /// The model is deprecated or shuts down within the warning window.
+    Retiring,
+    /// A fallback has a smaller context window than the model it stands in for.
+    SmallerContextWindow,
+}
+
+impl DiagnosticKind {
+    /// Returns true for findings that make a policy unusable on any date.
+    pub fn is_structural(self) -> bool {
+        matches!(
+            self,
+            DiagnosticKind::UnknownModel
+                | DiagnosticKind::AliasCycle
+                | DiagnosticKind::FallbackCycle
+                | DiagnosticKind::Invalid
+        )
+    }
 }
 
 /// How serious a [`Diagnostic`] is.

@@ -19,7 +19,7 @@ use jiff::civil::Date;
 use rust_decimal::Decimal;
 
 use crate::budget::{Amounts, MemoryLedger};
-use crate::catalog::{Catalog, Diagnostic, ModelRecord, ModelsConfig, Resolution, Severity};
+use crate::catalog::{Catalog, Diagnostic, ModelRecord, ModelsConfig, Resolution};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{PolicyConfig, check_scope};
 use crate::energy::{self, Energy, Estimate, Zone};
@@ -173,7 +173,7 @@ impl Policy {
         let diagnostics = catalog.get().validate(&config.models, today);
         if let Some(fatal) = diagnostics
             .iter()
-            .find(|diagnostic| diagnostic.severity == Severity::Error && is_structural(diagnostic))
+            .find(|diagnostic| diagnostic.kind.is_structural())
         {
             return Err(Error::invalid_policy(format!(
                 "[models]: {}; run `ingate lint` on the policy for every finding",
@@ -464,12 +464,6 @@ impl Policy {
     }
 }
 
-/// Returns true for fallback findings that make a policy unusable on any date.
-fn is_structural(diagnostic: &Diagnostic) -> bool {
-    let message = diagnostic.message.as_str();
-    message.contains("unknown") || message.contains("cycle")
-}
-
 /// Rejects a request whose texts alone exceed the model's input limit, in time
 /// proportional to the limit rather than to the text.
 ///
@@ -687,9 +681,10 @@ impl Call {
         self.vault.restore(text)
     }
 
-    /// Returns the call's vault, for streaming restoration.
-    pub fn vault(&self) -> &Vault {
-        &self.vault
+    /// Returns a restorer for a streamed answer: it holds back a placeholder
+    /// split across chunks until the next chunk completes it.
+    pub fn stream_restorer(&self) -> crate::redact::StreamRestorer<'_> {
+        self.vault.stream_restorer()
     }
 
     /// Settles the call with the vendor's usage and returns its record.

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use jiff::civil::Date;
 
 use super::resolve::{Status, describe, status_on, successor_hint};
-use super::{Catalog, DeprecationAction, Diagnostic, ModelsConfig, Severity};
+use super::{Catalog, DeprecationAction, Diagnostic, DiagnosticKind, ModelsConfig, Severity};
 use crate::error::Error;
 
 impl Catalog {
@@ -51,16 +51,22 @@ impl Catalog {
                     self.check_dates(&label, &chain, &resolution.model, None, config, today, out);
                 }
                 Err(Error::UnknownModel { name, suggestions }) => {
-                    out.push(error(format!(
+                    out.push(error(DiagnosticKind::UnknownModel, format!(
                         "alias `{alias}` ({}): unknown model `{name}`{}; point the alias at a catalog id",
                         alias_chain(alias, config),
                         did_you_mean(&suggestions),
                     )));
                 }
                 Err(Error::InvalidPolicy { message, .. }) => {
-                    out.push(error(format!("alias `{alias}`: {message}")));
+                    out.push(error(
+                        DiagnosticKind::AliasCycle,
+                        format!("alias `{alias}`: {message}"),
+                    ));
                 }
-                Err(other) => out.push(error(format!("alias `{alias}`: {other}"))),
+                Err(other) => out.push(error(
+                    DiagnosticKind::Invalid,
+                    format!("alias `{alias}`: {other}"),
+                )),
             }
         }
     }
@@ -85,14 +91,14 @@ impl Catalog {
                 let resolution = match self.resolve(fallback, &config.aliases) {
                     Ok(resolution) => resolution,
                     Err(Error::UnknownModel { name, suggestions }) => {
-                        out.push(error(format!(
+                        out.push(error(DiagnosticKind::UnknownModel, format!(
                             "{label}: unknown model `{name}`{}; fix the name in [models.fallbacks]",
                             did_you_mean(&suggestions),
                         )));
                         continue;
                     }
                     Err(other) => {
-                        out.push(error(format!("{label}: {other}")));
+                        out.push(error(DiagnosticKind::Invalid, format!("{label}: {other}")));
                         continue;
                     }
                 };
@@ -112,7 +118,7 @@ impl Catalog {
                 };
                 match &reference {
                     Some((reference_model, window)) if record.context_window < *window => {
-                        out.push(warning(format!(
+                        out.push(warning(DiagnosticKind::SmallerContextWindow, format!(
                             "{label}: `{}` has a context window of {} tokens, smaller than the {} \
                              tokens of `{reference_model}`; requests that fit the primary may not fit \
                              this fallback",
@@ -126,10 +132,13 @@ impl Catalog {
         }
 
         for cycle in fallback_cycles(config) {
-            out.push(error(format!(
-                "fallback cycle in [models.fallbacks]: {}; remove one of these fallbacks",
-                cycle.join(" -> ")
-            )));
+            out.push(error(
+                DiagnosticKind::FallbackCycle,
+                format!(
+                    "fallback cycle in [models.fallbacks]: {}; remove one of these fallbacks",
+                    cycle.join(" -> ")
+                ),
+            ));
         }
     }
 
@@ -164,16 +173,21 @@ impl Catalog {
         };
         match status {
             Status::Active => {}
-            Status::ShutDown if substitutable => out.push(warning(format!(
-                "{label} ({chain}): `{model}` {state}{successor}; calls are substituted \
+            Status::ShutDown if substitutable => out.push(warning(
+                DiagnosticKind::Retired,
+                format!(
+                    "{label} ({chain}): `{model}` {state}{successor}; calls are substituted \
                  (on_deprecated = \"substitute\"); {fix}"
-            ))),
-            Status::ShutDown => out.push(error(format!(
-                "{label} ({chain}): `{model}` {state}{successor}; {fix}"
-            ))),
-            Status::Retiring => out.push(warning(format!(
-                "{label} ({chain}): `{model}` {state}{successor}; {fix}"
-            ))),
+                ),
+            )),
+            Status::ShutDown => out.push(error(
+                DiagnosticKind::Retired,
+                format!("{label} ({chain}): `{model}` {state}{successor}; {fix}"),
+            )),
+            Status::Retiring => out.push(warning(
+                DiagnosticKind::Retiring,
+                format!("{label} ({chain}): `{model}` {state}{successor}; {fix}"),
+            )),
         }
     }
 }
@@ -280,16 +294,18 @@ fn walk(
     }
 }
 
-fn error(message: String) -> Diagnostic {
+fn error(kind: DiagnosticKind, message: String) -> Diagnostic {
     Diagnostic {
         severity: Severity::Error,
+        kind,
         message,
     }
 }
 
-fn warning(message: String) -> Diagnostic {
+fn warning(kind: DiagnosticKind, message: String) -> Diagnostic {
     Diagnostic {
         severity: Severity::Warning,
+        kind,
         message,
     }
 }
