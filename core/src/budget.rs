@@ -59,13 +59,13 @@ pub struct BudgetConfig {
 impl BudgetConfig {
     pub(crate) fn check(&self) -> std::result::Result<(), String> {
         crate::config::check_scope(&self.scope)?;
-        if let Some(soft) = self.soft_limit {
-            if !(soft > 0.0 && soft < 1.0) {
-                return Err(format!(
-                    "soft_limit {soft} for scope `{}` must be between 0 and 1, for example 0.8 for 80 %",
-                    self.scope
-                ));
-            }
+        if let Some(soft) = self.soft_limit
+            && !(soft > 0.0 && soft < 1.0)
+        {
+            return Err(format!(
+                "soft_limit {soft} for scope `{}` must be between 0 and 1, for example 0.8 for 80 %",
+                self.scope
+            ));
         }
         if self.limits().is_empty() {
             return Err(format!(

@@ -161,10 +161,10 @@ impl PolicyConfig {
         };
 
         let folder = path.parent().unwrap_or(Path::new(""));
-        if let Some(litellm) = &config.catalog.litellm {
-            if litellm.is_relative() {
-                config.catalog.litellm = Some(folder.join(litellm));
-            }
+        if let Some(litellm) = &config.catalog.litellm
+            && litellm.is_relative()
+        {
+            config.catalog.litellm = Some(folder.join(litellm));
         }
         Ok(config)
     }
