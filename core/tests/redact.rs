@@ -275,6 +275,7 @@ fn detector_negative_cases() {
         ("amex with 16 digits", "3782822463100053"),
         ("mixed separators", "4111 1111-1111 1111"),
         ("digits inside a longer run", "id 41111111111111110"),
+        ("card glued to a letter", "x4111111111111111"),
         ("phone number", "+1 393-269-5328"),
         ("isbn", "ISBN 978-3-16-148410-0"),
         ("epoch millis", "ts=1712345678901"),

@@ -252,10 +252,10 @@ pub(crate) fn valid_card(text: &str, span: Range<usize>) -> bool {
         && luhn_valid(&digits)
 }
 
-/// Returns `true` when `before` ends with the start of a printed IBAN: walking
-/// back over groups of 4 letters or digits, each followed by one separator, it
-/// reaches a group of 2 upper-case letters and 2 digits (country and check
-/// digits, as in `DE85 4649 0816 …`).
+/// Returns `true` when `before` ends with the start of a printed IBAN, as in
+/// `DE85 4649 0816 …`. It walks back over groups of 4 letters or digits, each
+/// followed by one separator, until it reaches a group of 2 upper-case letters
+/// and 2 digits (the country code and check digits).
 fn continues_iban(before: &str) -> bool {
     let Some(separator) = before
         .chars()
@@ -331,7 +331,7 @@ fn prefix_in_range(digits: &[u8], low: u32, high: u32) -> bool {
     (low..=high).contains(&prefix)
 }
 
-/// The Luhn (mod 10) check digit test, ISO/IEC 7812-1.
+/// Checks the Luhn (mod 10) check digit of ISO/IEC 7812-1.
 pub(crate) fn luhn_valid(digits: &[u8]) -> bool {
     let sum: u32 = digits
         .iter()
@@ -347,23 +347,20 @@ pub(crate) fn luhn_valid(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
-/// Rejects documentation placeholders such as `ghp_xxxx…` or `sk-proj-XXXX…`:
-/// after the vendor prefix (up to the last dash or underscore among the first
-/// 16 characters) the value must use at least 10 distinct characters and mix at
-/// least two of upper case, lower case and digits.
+/// Rejects documentation placeholders such as `ghp_xxxx…` or `sk-proj-XXXX…`.
+/// The vendor prefix ends at the last dash or underscore among the first 16
+/// characters. After it, the value must use at least 10 distinct characters
+/// and mix at least two of upper case, lower case and digits.
 fn random_looking(text: &str, span: Range<usize>) -> bool {
     let candidate = &text[span];
-    let prefix_end = candidate
-        .bytes()
-        .take(16)
-        .enumerate()
-        .filter(|&(_, b)| b == b'-' || b == b'_')
-        .map(|(i, _)| i + 1)
-        .last()
-        .unwrap_or(0);
+    let head = &candidate.as_bytes()[..candidate.len().min(16)];
+    let prefix_end = head
+        .iter()
+        .rposition(|&b| b == b'-' || b == b'_')
+        .map_or(0, |i| i + 1);
     let body = &candidate[prefix_end..];
     let mut seen = [false; 128];
     let mut distinct = 0;
@@ -436,7 +433,7 @@ mod tests {
     fn brand_prefix_cases() {
         let cases: &[(&str, bool)] = &[
             ("4111111111111", true),     // Visa 13
-            ("41111111111111", false),   // Visa never issues 14
+            ("41111111111111", false),   // Visa issues 13, 16 or 19 digits
             ("2221000000000009", true),  // Mastercard 2-series low end
             ("2720990000000000", true),  // Mastercard 2-series high end
             ("2721000000000000", false), // past the 2-series
@@ -446,7 +443,7 @@ mod tests {
             ("3530111333300000", true),  // JCB
             ("30569309025904", true),    // Diners 14
             ("371449635398431", true),   // Amex 15
-            ("3714496353984312", false), // Amex never issues 16
+            ("3714496353984312", false), // Amex issues 15 digits
         ];
         for &(number, expected) in cases {
             let digits: Vec<u8> = number.bytes().map(|b| b - b'0').collect();

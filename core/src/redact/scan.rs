@@ -231,9 +231,9 @@ impl Compiled {
     }
 }
 
-/// Keeps one finding per region: sort by earliest start, then longest, then
-/// detector priority (lower first), then table order; then walk the list and
-/// drop every candidate that starts before the end of the last one kept.
+/// Keeps one finding per region. Candidates are sorted by earliest start, then
+/// longest, then detector priority (lower first), then table order. A walk over
+/// that list drops every candidate that starts before the end of the last one kept.
 pub(crate) fn resolve_overlaps(
     detectors: &[Compiled],
     mut found: Vec<Candidate>,
