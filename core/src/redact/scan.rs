@@ -29,13 +29,22 @@ pub(crate) struct Candidate {
 /// The enabled detectors, compiled once.
 pub(crate) struct Scanner {
     pub detectors: Vec<Compiled>,
-    /// Matches every keyword of every enabled detector; `None` when no detector has keywords.
-    prefilter: Option<AhoCorasick>,
-    /// For each prefilter pattern id, the detectors that listed that keyword or
-    /// a keyword that is a prefix of it.
-    keyword_owners: Vec<Vec<usize>>,
+    /// The keywords of every enabled detector: one automaton for the
+    /// single-byte keywords and one for the longer ones, each only when it has
+    /// keywords. A single-byte keyword such as `@` in the same automaton as
+    /// `sk-` would force the automaton onto a one-byte fingerprint, and then
+    /// every `s` of the text becomes a candidate to verify.
+    prefilters: Vec<KeywordSet>,
     /// Detectors without keywords, which run on every text that has their `min_digits`.
     unfiltered: Vec<usize>,
+}
+
+/// Keywords compiled into one automaton.
+struct KeywordSet {
+    automaton: AhoCorasick,
+    /// For each pattern id, the detectors that listed that keyword or a keyword
+    /// that is a prefix of it.
+    owners: Vec<Vec<usize>>,
 }
 
 /// One enabled detector with its compiled regex.
@@ -89,26 +98,34 @@ impl Scanner {
             keyword_owners[id].dedup();
         }
 
-        let prefilter = if keywords.is_empty() {
-            None
-        } else {
+        let mut prefilters = Vec::new();
+        for single_byte in [true, false] {
+            let (subset, owners): (Vec<&String>, Vec<Vec<usize>>) = keywords
+                .iter()
+                .zip(&keyword_owners)
+                .filter(|(keyword, _)| (keyword.len() == 1) == single_byte)
+                .map(|(keyword, owners)| (keyword, owners.clone()))
+                .unzip();
+            if subset.is_empty() {
+                continue;
+            }
+
             // Leftmost-longest, so that the hit at a position is the longest
             // keyword there and the owner lists above cover all the others.
             let automaton = AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
-                .build(&keywords)
+                .build(&subset)
                 .map_err(|error| {
                     Error::invalid_policy(format!(
                         "redaction keywords could not be compiled: {error}"
                     ))
                 })?;
-            Some(automaton)
-        };
+            prefilters.push(KeywordSet { automaton, owners });
+        }
 
         Ok(Scanner {
             detectors,
-            prefilter,
-            keyword_owners,
+            prefilters,
             unfiltered,
         })
     }
@@ -119,6 +136,9 @@ impl Scanner {
         let mut found = Vec::new();
         let mut digits = None;
         for (index, run) in triggered.iter().enumerate() {
+            if !*run {
+                continue;
+            }
             let min_digits = self.detectors[index].spec.min_digits;
             if min_digits > 0 {
                 let count = *digits.get_or_insert_with(|| count_digits(text));
@@ -126,14 +146,12 @@ impl Scanner {
                     continue;
                 }
             }
-            if *run {
-                self.search(index, text, &mut found);
-            }
+            self.search(index, text, &mut found);
         }
         resolve_overlaps(&self.detectors, found)
     }
 
-    /// Marks the detectors whose keywords occur in `text`, stopping the scan
+    /// Marks the detectors whose keywords occur in `text`, stopping the scans
     /// once every detector is marked.
     ///
     /// Each search restarts one byte after the start of the previous hit
@@ -146,22 +164,21 @@ impl Scanner {
         }
         let mut remaining = triggered.iter().filter(|run| !**run).count();
 
-        let Some(prefilter) = &self.prefilter else {
-            return triggered;
-        };
-        let mut at = 0;
-        while remaining > 0 && at < text.len() {
-            let input = aho_corasick::Input::new(text).span(at..text.len());
-            let Some(hit) = prefilter.find(input) else {
-                break;
-            };
-            for &index in &self.keyword_owners[hit.pattern().as_usize()] {
-                if !triggered[index] {
-                    triggered[index] = true;
-                    remaining -= 1;
+        for prefilter in &self.prefilters {
+            let mut at = 0;
+            while remaining > 0 && at < text.len() {
+                let input = aho_corasick::Input::new(text).span(at..text.len());
+                let Some(hit) = prefilter.automaton.find(input) else {
+                    break;
+                };
+                for &index in &prefilter.owners[hit.pattern().as_usize()] {
+                    if !triggered[index] {
+                        triggered[index] = true;
+                        remaining -= 1;
+                    }
                 }
+                at = hit.start() + 1;
             }
-            at = hit.start() + 1;
         }
         triggered
     }
@@ -322,6 +339,17 @@ mod tests {
         let scanner = Scanner::new(&[&LONG, &TAIL]).unwrap();
         assert_eq!(scanner.triggered("abcde"), [true, true]);
         assert_eq!(scanner.triggered("abxde"), [false, false]);
+    }
+
+    static AT: DetectorSpec = spec("@", &["@"], 0);
+
+    #[test]
+    fn single_byte_keywords_trigger() {
+        let scanner = Scanner::new(&[&AT, &LONG]).unwrap();
+        assert_eq!(scanner.prefilters.len(), 2);
+        assert_eq!(scanner.triggered("x@y abc"), [true, true]);
+        assert_eq!(scanner.triggered("x@y"), [true, false]);
+        assert_eq!(scanner.triggered("abc"), [false, true]);
     }
 
     #[test]
