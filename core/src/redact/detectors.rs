@@ -156,6 +156,13 @@ fn valid_email(text: &str, span: Range<usize>) -> bool {
 /// (`scheme://user:pass`): its last word, up to whitespace, a quote or a
 /// bracket, contains `://` and no `/`, `?` or `#` after it.
 fn in_url_authority(before: &str) -> bool {
+    // Looking back at most 256 bytes keeps a text of many addresses without
+    // whitespace linear; a scheme and user name are far shorter.
+    let mut window_start = before.len().saturating_sub(256);
+    while !before.is_char_boundary(window_start) {
+        window_start += 1;
+    }
+    let before = &before[window_start..];
     let word_start = before
         .rfind(|c: char| c.is_whitespace() || "\"'`<>()[]{}".contains(c))
         .map_or(0, |i| i + 1);
