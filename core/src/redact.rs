@@ -2,7 +2,7 @@
 //!
 //! A [`Redactor`] is compiled once from a policy's [`RedactionConfig`] and
 //! shared by every call (`Send + Sync`, cheap to clone). Each call creates its
-//! own [`Vault`], redacts the request into it, and restores the answer from it:
+//! own [`Vault`], redacts the request into it, and restores the response from it:
 //!
 //! ```
 //! use ingate::redact::{RedactionConfig, Redactor, Vault};
@@ -17,8 +17,9 @@
 //! How a text is scanned:
 //!
 //! 1. One Aho-Corasick pass over the text finds the detectors whose keywords
-//!    occur (`@` for emails, digits for cards, `sk-`, `ghp_`, `akia`, … for
-//!    secrets). Only those detectors' regexes run.
+//!    occur (`@` for emails; `sk-`, `ghp_`, `AKIA`, … for secrets), and a
+//!    digit count gates the card detector (at least 12 digits). Only those
+//!    detectors' regexes run.
 //! 2. Each regex match is a candidate. A validator (Luhn and brand ranges for
 //!    cards, lengths for emails, a randomness test for tokens) accepts or
 //!    rejects it; after a rejection, shorter matches at the same start and
@@ -195,9 +196,9 @@ impl Redactor {
     ///
     /// The texts are each message's string content, each text part of a
     /// multi-part content, and each string value inside the JSON `arguments`
-    /// of an assistant's tool calls (object keys are kept; the arguments stay
-    /// valid JSON with key order and spacing unchanged). Arguments that are not
-    /// valid JSON are redacted as one text. A value gets one placeholder across
+    /// of an assistant's tool calls. Object keys are kept, and the arguments
+    /// stay valid JSON with key order and spacing unchanged. Arguments that are
+    /// not valid JSON are redacted as one text. A value gets one placeholder across
     /// all messages of the request.
     ///
     /// The findings come in request order. Each finding's offsets are byte

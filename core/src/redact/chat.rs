@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::redact::Vault;
 use crate::request::{ChatRequest, Content, ContentPart};
 
-/// Where a text of the request lives.
+/// The place of a text in the request.
 enum Location {
     /// `messages[message].content` as a plain string.
     Content { message: usize },
@@ -154,8 +154,8 @@ fn write_back(
 }
 
 /// Returns every string value (not object key) of a JSON text with its byte
-/// range, quotes included, and its decoded content; `None` when the text is not
-/// valid JSON.
+/// range, quotes included, and its decoded content. Returns `None` when the
+/// text is not valid JSON.
 ///
 /// Working on the text instead of re-serializing a parsed value keeps key
 /// order, whitespace and number spellings exactly as the model wrote them.

@@ -6,6 +6,8 @@
 //! (`(?-u:\b)`), so a value glued to a non-ASCII letter (`カード4111…`) is
 //! still found and the lazy DFA never has to give up on non-ASCII text.
 
+use std::ops::Range;
+
 /// One built-in detector.
 #[derive(Debug)]
 pub(crate) struct DetectorSpec {
@@ -17,19 +19,22 @@ pub(crate) struct DetectorSpec {
     pub vendor: Option<&'static str>,
     /// The regex; every match is a candidate.
     pub pattern: &'static str,
-    /// The regex runs only on texts that contain one of these, compared ASCII case-insensitively.
-    /// An empty list means the regex runs on every text.
+    /// The regex runs only on texts that contain one of these (case-sensitive).
+    /// An empty list means the regex runs on every text that passes `min_digits`.
     pub keywords: &'static [&'static str],
-    /// Accepts or rejects a candidate; `None` accepts every match.
-    pub validator: Option<fn(&str) -> bool>,
+    /// The regex runs only on texts with at least this many ASCII digits.
+    pub min_digits: usize,
+    /// Accepts or rejects the candidate at a byte range of a text; `None`
+    /// accepts every match. It gets the whole text so it can look at the
+    /// context, such as the `scheme://user:` before a password that looks like
+    /// an email's local part.
+    pub validator: Option<fn(&str, Range<usize>) -> bool>,
     /// Breaks ties between overlapping findings of equal start and length; lower wins.
     pub priority: u8,
 }
 
 /// The detector names a policy may list, in the order they are documented.
 pub(crate) const GROUPS: &[&str] = &["email", "credit_card", "secrets"];
-
-const DIGITS: &[&str] = &["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
 /// The built-in detectors. Secrets win ties over cards, and cards over emails,
 /// because a leaked credential does the most harm.
@@ -42,6 +47,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         // one search never scans further than the longest valid address.
         pattern: r"(?-u:\b)[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,10}[A-Za-z]{2,63}(?-u:\b)",
         keywords: &["@"],
+        min_digits: 0,
         validator: Some(valid_email),
         priority: 2,
     },
@@ -50,9 +56,12 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         kind: "credit_card",
         vendor: None,
         // 12 to 19 digits with at most one space or dash between two digits;
-        // the validator checks grouping, brand and Luhn.
+        // the validator checks grouping, brand and Luhn. Digits as keywords
+        // would make every digit of a number table a prefilter hit, so a
+        // digit count gates this regex instead.
         pattern: r"(?-u:\b)[0-9](?:[ \-]?[0-9]){11,18}(?-u:\b)",
-        keywords: DIGITS,
+        keywords: &[],
+        min_digits: 12,
         validator: Some(valid_card),
         priority: 1,
     },
@@ -61,10 +70,12 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         kind: "secret",
         vendor: Some("openai"),
         // Project, service account and admin keys; their bodies are about 80 to
-        // 160 characters of the URL-safe base64 alphabet.
-        pattern: r"(?-u:\b)sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,}",
+        // 160 characters of the URL-safe base64 alphabet. The bound keeps one
+        // search short on a hostile run of such characters.
+        pattern: r"(?-u:\b)sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{40,400}",
         keywords: &["sk-proj-", "sk-svcacct-", "sk-admin-"],
-        validator: Some(random_looking),
+        min_digits: 0,
+        validator: Some(whole_random_token),
         priority: 0,
     },
     DetectorSpec {
@@ -74,6 +85,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         // Legacy user keys: `sk-` and 48 alphanumerics.
         pattern: r"(?-u:\b)sk-[A-Za-z0-9]{48}(?-u:\b)",
         keywords: &["sk-"],
+        min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
     },
@@ -82,9 +94,10 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         kind: "secret",
         vendor: Some("anthropic"),
         // API and admin keys: 93 characters and a final `AA` after the prefix.
-        pattern: r"(?-u:\b)sk-ant-(?:api03|admin01)-[A-Za-z0-9_\-]{40,}",
+        pattern: r"(?-u:\b)sk-ant-(?:api03|admin01)-[A-Za-z0-9_\-]{40,400}",
         keywords: &["sk-ant-"],
-        validator: Some(random_looking),
+        min_digits: 0,
+        validator: Some(whole_random_token),
         priority: 0,
     },
     DetectorSpec {
@@ -93,7 +106,8 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         vendor: Some("aws"),
         // Access key ids: a 4-letter type prefix and 16 base32 characters.
         pattern: r"(?-u:\b)(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?-u:\b)",
-        keywords: &["akia", "asia", "abia", "acca"],
+        keywords: &["AKIA", "ASIA", "ABIA", "ACCA"],
+        min_digits: 0,
         validator: Some(not_aws_example),
         priority: 0,
     },
@@ -104,6 +118,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         // Personal, OAuth, user-to-server, server-to-server and refresh tokens.
         pattern: r"(?-u:\b)gh[pousr]_[A-Za-z0-9]{36}(?-u:\b)",
         keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+        min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
     },
@@ -114,23 +129,48 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         // Fine-grained personal access tokens.
         pattern: r"(?-u:\b)github_pat_[A-Za-z0-9_]{82}(?-u:\b)",
         keywords: &["github_pat_"],
+        min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
     },
 ];
 
 /// Checks the lengths that RFC 5321 sets (local part at most 64 octets, path at
-/// most 254) and that no dot starts, ends or doubles in the local part.
-fn valid_email(candidate: &str) -> bool {
+/// most 254), that no dot starts, ends or doubles in the local part, and that
+/// the candidate is not the `password@host` of a URL's authority.
+fn valid_email(text: &str, span: Range<usize>) -> bool {
+    let candidate = &text[span.clone()];
     let Some((local, domain)) = candidate.rsplit_once('@') else {
         return false;
     };
-    local.len() <= 64
+    !in_url_authority(&text[..span.start])
+        && local.len() <= 64
         && candidate.len() <= 254
         && domain.len() <= 253
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
+}
+
+/// Returns `true` when `before` ends inside the authority of a URL
+/// (`scheme://user:pass`): its last word, up to whitespace, a quote or a
+/// bracket, contains `://` and no `/`, `?` or `#` after it.
+fn in_url_authority(before: &str) -> bool {
+    // Looking back at most 256 bytes keeps a text of many addresses without
+    // whitespace linear; a scheme and user name are far shorter.
+    let mut window_start = before.len().saturating_sub(256);
+    while !before.is_char_boundary(window_start) {
+        window_start += 1;
+    }
+    let before = &before[window_start..];
+    let word_start = before
+        .rfind(|c: char| c.is_whitespace() || "\"'`<>()[]{}".contains(c))
+        .map_or(0, |i| i + 1);
+    let word = &before[word_start..];
+    match word.rfind("://") {
+        Some(scheme_end) => !word[scheme_end + 3..].contains(['/', '?', '#']),
+        None => false,
+    }
 }
 
 /// A card brand: the IIN prefix ranges it owns and the lengths it issues.
@@ -203,15 +243,58 @@ const BRANDS: &[Brand] = &[
     },
 ];
 
-/// Accepts a card number when its separators are consistent, a known brand
-/// issues numbers of its prefix and length, and the Luhn check passes.
-pub(crate) fn valid_card(candidate: &str) -> bool {
+/// Accepts a card number when its separators are consistent, it does not
+/// continue an IBAN, a known brand issues numbers of its prefix and length,
+/// and the Luhn check passes.
+pub(crate) fn valid_card(text: &str, span: Range<usize>) -> bool {
+    let candidate = &text[span.clone()];
     let digits: Vec<u8> = candidate
         .bytes()
         .filter(u8::is_ascii_digit)
         .map(|b| b - b'0')
         .collect();
-    well_grouped(candidate) && known_brand(&digits) && luhn_valid(&digits)
+    well_grouped(candidate)
+        && !continues_iban(&text[..span.start])
+        && known_brand(&digits)
+        && luhn_valid(&digits)
+}
+
+/// Returns `true` when `before` ends with the start of a printed IBAN, as in
+/// `DE85 4649 0816 …`. It walks back over groups of 4 letters or digits, each
+/// followed by one separator, until it reaches a group of 2 upper-case letters
+/// and 2 digits (the country code and check digits).
+fn continues_iban(before: &str) -> bool {
+    let Some(separator) = before
+        .chars()
+        .next_back()
+        .filter(|c| *c == ' ' || *c == '-')
+    else {
+        return false;
+    };
+    let mut rest = &before[..before.len() - 1];
+    // An IBAN has at most 34 characters, so at most 8 groups precede a card-shaped run.
+    for _ in 0..8 {
+        if rest.len() < 4 || !rest.is_char_boundary(rest.len() - 4) {
+            return false;
+        }
+        let group = &rest.as_bytes()[rest.len() - 4..];
+        if !group.iter().all(u8::is_ascii_alphanumeric) {
+            return false;
+        }
+        let country = group[..2].iter().all(u8::is_ascii_uppercase)
+            && group[2..].iter().all(u8::is_ascii_digit);
+        let group_start = rest.len() - 4;
+        let starts_word =
+            group_start == 0 || !rest.as_bytes()[group_start - 1].is_ascii_alphanumeric();
+        if country && starts_word {
+            return true;
+        }
+        if group_start == 0 || !rest[..group_start].ends_with(separator) {
+            return false;
+        }
+        rest = &rest[..group_start - 1];
+    }
+    false
 }
 
 /// Separated numbers are printed in groups: one separator character throughout,
@@ -255,7 +338,7 @@ fn prefix_in_range(digits: &[u8], low: u32, high: u32) -> bool {
     (low..=high).contains(&prefix)
 }
 
-/// The Luhn (mod 10) check digit test, ISO/IEC 7812-1.
+/// Checks the Luhn (mod 10) check digit of ISO/IEC 7812-1.
 pub(crate) fn luhn_valid(digits: &[u8]) -> bool {
     let sum: u32 = digits
         .iter()
@@ -271,22 +354,20 @@ pub(crate) fn luhn_valid(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
-/// Rejects documentation placeholders such as `ghp_xxxx…` or `sk-proj-XXXX…`:
-/// after the vendor prefix (up to the last dash or underscore among the first
-/// 16 characters) the value must use at least 10 distinct characters and mix at
-/// least two of upper case, lower case and digits.
-fn random_looking(candidate: &str) -> bool {
-    let prefix_end = candidate
-        .bytes()
-        .take(16)
-        .enumerate()
-        .filter(|&(_, b)| b == b'-' || b == b'_')
-        .map(|(i, _)| i + 1)
-        .last()
-        .unwrap_or(0);
+/// Rejects documentation placeholders such as `ghp_xxxx…` or `sk-proj-XXXX…`.
+/// The vendor prefix ends at the last dash or underscore among the first 16
+/// characters. After it, the value must use at least 10 distinct characters
+/// and mix at least two of upper case, lower case and digits.
+fn random_looking(text: &str, span: Range<usize>) -> bool {
+    let candidate = &text[span];
+    let head = &candidate.as_bytes()[..candidate.len().min(16)];
+    let prefix_end = head
+        .iter()
+        .rposition(|&b| b == b'-' || b == b'_')
+        .map_or(0, |i| i + 1);
     let body = &candidate[prefix_end..];
     let mut seen = [false; 128];
     let mut distinct = 0;
@@ -304,9 +385,19 @@ fn random_looking(candidate: &str) -> bool {
     distinct >= 10 && classes.iter().filter(|&&present| present).count() >= 2
 }
 
+/// Accepts a [`random_looking`] token that is not the start of a longer run
+/// of URL-safe base64 characters (which the bounded pattern cut short).
+fn whole_random_token(text: &str, span: Range<usize>) -> bool {
+    let cut_short = text
+        .as_bytes()
+        .get(span.end)
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    !cut_short && random_looking(text, span)
+}
+
 /// Rejects AWS's documented example key ids, which end in `EXAMPLE`.
-fn not_aws_example(candidate: &str) -> bool {
-    !candidate.ends_with("EXAMPLE")
+fn not_aws_example(text: &str, span: Range<usize>) -> bool {
+    !text[span].ends_with("EXAMPLE")
 }
 
 #[cfg(test)]
@@ -349,7 +440,7 @@ mod tests {
     fn brand_prefix_cases() {
         let cases: &[(&str, bool)] = &[
             ("4111111111111", true),     // Visa 13
-            ("41111111111111", false),   // Visa never issues 14
+            ("41111111111111", false),   // Visa issues 13, 16 or 19 digits
             ("2221000000000009", true),  // Mastercard 2-series low end
             ("2720990000000000", true),  // Mastercard 2-series high end
             ("2721000000000000", false), // past the 2-series
@@ -359,11 +450,45 @@ mod tests {
             ("3530111333300000", true),  // JCB
             ("30569309025904", true),    // Diners 14
             ("371449635398431", true),   // Amex 15
-            ("3714496353984312", false), // Amex never issues 16
+            ("3714496353984312", false), // Amex issues 15 digits
         ];
         for &(number, expected) in cases {
             let digits: Vec<u8> = number.bytes().map(|b| b - b'0').collect();
             assert_eq!(known_brand(&digits), expected, "brand of {number}");
+        }
+    }
+
+    #[test]
+    fn iban_context_cases() {
+        let cases: &[(&str, bool)] = &[
+            ("iban=DE85 ", true),
+            ("FR93 9924 ", true),
+            ("IT27 J712 ", true),
+            ("CH10-4009-", true),
+            ("card ", false),
+            ("ref AB12 ", true),
+            ("XDE85 ", false),
+            ("DE85 4649-", false),
+            ("", false),
+        ];
+        for &(before, expected) in cases {
+            assert_eq!(continues_iban(before), expected, "{before:?}");
+        }
+    }
+
+    #[test]
+    fn url_authority_cases() {
+        let cases: &[(&str, bool)] = &[
+            ("postgresql://root:", true),
+            ("url: https://bcampos:5U8!", true),
+            ("\"https://root:m1YO585C!", true),
+            ("https://example.com/?email=", false),
+            ("https://example.com/contact ", false),
+            ("mailto:", false),
+            ("write to ", false),
+        ];
+        for &(before, expected) in cases {
+            assert_eq!(in_url_authority(before), expected, "{before:?}");
         }
     }
 
@@ -379,7 +504,8 @@ mod tests {
             ("sk-abcdefghijabcdefghijabcdefghijabcdefghijabcdefgh", false),
         ];
         for &(candidate, expected) in cases {
-            assert_eq!(random_looking(candidate), expected, "{candidate}");
+            let span = 0..candidate.len();
+            assert_eq!(random_looking(candidate, span), expected, "{candidate}");
         }
     }
 

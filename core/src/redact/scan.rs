@@ -1,7 +1,7 @@
 //! Finding candidates: the keyword prefilter, the regex search with validator
 //! retries, and the overlap rule.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 
@@ -9,9 +9,11 @@ use super::detectors::DetectorSpec;
 use crate::error::{Error, Result};
 
 /// How many shorter candidates one start position may try after its longest
-/// match was rejected. Real values need at most 8 (a 19-digit card run down to
-/// 12 digits); the cap keeps a hostile run of token characters linear.
-const MAX_SHORTER_TRIES: usize = 32;
+/// match was rejected. Real values need few: a grouped card number can end at
+/// one of at most 4 group boundaries, an email at one of its 10 domain labels.
+/// The cap bounds the work on a hostile run of token characters to this many
+/// passes over it.
+const MAX_SHORTER_TRIES: usize = 16;
 
 /// A value accepted by its detector's validator, before the overlap rule.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -27,12 +29,22 @@ pub(crate) struct Candidate {
 /// The enabled detectors, compiled once.
 pub(crate) struct Scanner {
     pub detectors: Vec<Compiled>,
-    /// Matches every keyword of every enabled detector; `None` when no detector has keywords.
-    prefilter: Option<AhoCorasick>,
-    /// For each prefilter pattern id, the detectors that listed that keyword.
-    keyword_owners: Vec<Vec<usize>>,
-    /// Detectors without keywords, which run on every text.
+    /// The keywords of every enabled detector: one automaton for the
+    /// single-byte keywords and one for the longer ones, each only when it has
+    /// keywords. A single-byte keyword such as `@` in the same automaton as
+    /// `sk-` would force the automaton onto a one-byte fingerprint, and then
+    /// every `s` of the text becomes a candidate to verify.
+    prefilters: Vec<KeywordSet>,
+    /// Detectors without keywords, which run on every text that has their `min_digits`.
     unfiltered: Vec<usize>,
+}
+
+/// Keywords compiled into one automaton.
+struct KeywordSet {
+    automaton: AhoCorasick,
+    /// For each pattern id, the detectors that listed that keyword or a keyword
+    /// that is a prefix of it.
+    owners: Vec<Vec<usize>>,
 }
 
 /// One enabled detector with its compiled regex.
@@ -63,39 +75,57 @@ impl Scanner {
             }
             // Keywords shared by several detectors become one automaton pattern.
             for keyword in spec.keywords {
-                let keyword = keyword.to_ascii_lowercase();
-                match keywords.iter().position(|k| *k == keyword) {
+                match keywords.iter().position(|k| k == keyword) {
                     Some(id) => keyword_owners[id].push(index),
                     None => {
-                        keywords.push(keyword);
+                        keywords.push(keyword.to_string());
                         keyword_owners.push(vec![index]);
                     }
                 }
             }
         }
 
-        let prefilter = if keywords.is_empty() {
-            None
-        } else {
-            // Standard semantics, because overlapping search (needed so that `sk-`
-            // does not hide `sk-ant-` at the same position) requires it.
+        // A keyword that occurs at a position implies that its prefixes occur
+        // there too, so a hit on `sk-ant-` also runs the detectors keyed on `sk-`.
+        let direct_owners = keyword_owners.clone();
+        for (id, keyword) in keywords.iter().enumerate() {
+            for (other, prefix) in keywords.iter().enumerate() {
+                if other != id && keyword.starts_with(prefix.as_str()) {
+                    keyword_owners[id].extend(&direct_owners[other]);
+                }
+            }
+            keyword_owners[id].sort_unstable();
+            keyword_owners[id].dedup();
+        }
+
+        let mut prefilters = Vec::new();
+        for single_byte in [true, false] {
+            let (subset, owners): (Vec<&String>, Vec<Vec<usize>>) = keywords
+                .iter()
+                .zip(&keyword_owners)
+                .filter(|(keyword, _)| (keyword.len() == 1) == single_byte)
+                .map(|(keyword, owners)| (keyword, owners.clone()))
+                .unzip();
+            if subset.is_empty() {
+                continue;
+            }
+
+            // Leftmost-longest, so that the hit at a position is the longest
+            // keyword there and the owner lists above cover all the others.
             let automaton = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .ascii_case_insensitive(true)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&keywords)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&subset)
                 .map_err(|error| {
                     Error::invalid_policy(format!(
                         "redaction keywords could not be compiled: {error}"
                     ))
                 })?;
-            Some(automaton)
-        };
+            prefilters.push(KeywordSet { automaton, owners });
+        }
 
         Ok(Scanner {
             detectors,
-            prefilter,
-            keyword_owners,
+            prefilters,
             unfiltered,
         })
     }
@@ -104,16 +134,29 @@ impl Scanner {
     pub fn scan(&self, text: &str) -> Vec<Candidate> {
         let triggered = self.triggered(text);
         let mut found = Vec::new();
+        let mut digits = None;
         for (index, run) in triggered.iter().enumerate() {
-            if *run {
-                self.search(index, text, &mut found);
+            if !*run {
+                continue;
             }
+            let min_digits = self.detectors[index].spec.min_digits;
+            if min_digits > 0 {
+                let count = *digits.get_or_insert_with(|| count_digits(text));
+                if count < min_digits {
+                    continue;
+                }
+            }
+            self.search(index, text, &mut found);
         }
         resolve_overlaps(&self.detectors, found)
     }
 
-    /// Marks the detectors whose keywords occur in `text`, stopping the scan
+    /// Marks the detectors whose keywords occur in `text`, stopping the scans
     /// once every detector is marked.
+    ///
+    /// Each search restarts one byte after the start of the previous hit
+    /// rather than after its end, so no keyword occurrence is skipped, and it
+    /// keeps the automaton's fast prefilter, which overlapping search cannot use.
     fn triggered(&self, text: &str) -> Vec<bool> {
         let mut triggered = vec![false; self.detectors.len()];
         for &index in &self.unfiltered {
@@ -121,18 +164,20 @@ impl Scanner {
         }
         let mut remaining = triggered.iter().filter(|run| !**run).count();
 
-        let Some(prefilter) = &self.prefilter else {
-            return triggered;
-        };
-        for hit in prefilter.find_overlapping_iter(text) {
-            if remaining == 0 {
-                break;
-            }
-            for &index in &self.keyword_owners[hit.pattern().as_usize()] {
-                if !triggered[index] {
-                    triggered[index] = true;
-                    remaining -= 1;
+        for prefilter in &self.prefilters {
+            let mut at = 0;
+            while remaining > 0 && at < text.len() {
+                let input = aho_corasick::Input::new(text).span(at..text.len());
+                let Some(hit) = prefilter.automaton.find(input) else {
+                    break;
+                };
+                for &index in &prefilter.owners[hit.pattern().as_usize()] {
+                    if !triggered[index] {
+                        triggered[index] = true;
+                        remaining -= 1;
+                    }
                 }
+                at = hit.start() + 1;
             }
         }
         triggered
@@ -180,7 +225,7 @@ impl Compiled {
         };
         let mut end = end;
         for _ in 0..=MAX_SHORTER_TRIES {
-            if validator(&text[start..end]) {
+            if validator(text, start..end) {
                 return Some(end);
             }
             if end <= start {
@@ -203,9 +248,9 @@ impl Compiled {
     }
 }
 
-/// Keeps one finding per region: sort by earliest start, then longest, then
-/// detector priority (lower first), then table order; then walk the list and
-/// drop every candidate that starts before the end of the last one kept.
+/// Keeps one finding per region. Candidates are sorted by earliest start, then
+/// longest, then detector priority (lower first), then table order. A walk over
+/// that list drops every candidate that starts before the end of the last one kept.
 pub(crate) fn resolve_overlaps(
     detectors: &[Compiled],
     mut found: Vec<Candidate>,
@@ -236,6 +281,10 @@ pub(crate) fn resolve_overlaps(
     kept
 }
 
+fn count_digits(text: &str) -> usize {
+    text.bytes().filter(u8::is_ascii_digit).count()
+}
+
 fn next_char_boundary(text: &str, index: usize) -> usize {
     let mut next = index + 1;
     while next < text.len() && !text.is_char_boundary(next) {
@@ -250,4 +299,88 @@ fn previous_char_boundary(text: &str, index: usize) -> usize {
         previous -= 1;
     }
     previous
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const fn spec(
+        pattern: &'static str,
+        keywords: &'static [&'static str],
+        priority: u8,
+    ) -> DetectorSpec {
+        DetectorSpec {
+            group: "test",
+            kind: "test",
+            vendor: None,
+            pattern,
+            keywords,
+            min_digits: 0,
+            validator: None,
+            priority,
+        }
+    }
+
+    static SHORT: DetectorSpec = spec("ab", &["ab"], 1);
+    static LONG: DetectorSpec = spec("abc", &["abc"], 1);
+    static TAIL: DetectorSpec = spec("cde", &["cde"], 0);
+    static ALWAYS: DetectorSpec = spec("zz", &[], 0);
+
+    #[test]
+    fn prefix_keyword_triggers_under_longer_hit() {
+        let scanner = Scanner::new(&[&SHORT, &LONG]).unwrap();
+        assert_eq!(scanner.triggered("xabcx"), [true, true]);
+        assert_eq!(scanner.triggered("xabx"), [true, false]);
+    }
+
+    #[test]
+    fn overlapping_keywords_both_trigger() {
+        let scanner = Scanner::new(&[&LONG, &TAIL]).unwrap();
+        assert_eq!(scanner.triggered("abcde"), [true, true]);
+        assert_eq!(scanner.triggered("abxde"), [false, false]);
+    }
+
+    static AT: DetectorSpec = spec("@", &["@"], 0);
+
+    #[test]
+    fn single_byte_keywords_trigger() {
+        let scanner = Scanner::new(&[&AT, &LONG]).unwrap();
+        assert_eq!(scanner.prefilters.len(), 2);
+        assert_eq!(scanner.triggered("x@y abc"), [true, true]);
+        assert_eq!(scanner.triggered("x@y"), [true, false]);
+        assert_eq!(scanner.triggered("abc"), [false, true]);
+    }
+
+    #[test]
+    fn detector_without_keywords_always_runs() {
+        let scanner = Scanner::new(&[&LONG, &ALWAYS]).unwrap();
+        assert_eq!(scanner.triggered("nothing"), [false, true]);
+    }
+
+    #[test]
+    fn overlap_rule_earliest_then_longest_then_priority() {
+        let scanner = Scanner::new(&[&SHORT, &LONG, &TAIL]).unwrap();
+        let found = |start, end, detector| Candidate {
+            detector,
+            start,
+            end,
+        };
+
+        // `abc` and `ab` start together: the longer wins; `cde` starts inside it.
+        let kept = resolve_overlaps(
+            &scanner.detectors,
+            vec![found(2, 5, 2), found(0, 2, 0), found(0, 3, 1)],
+        );
+        assert_eq!(kept.len(), 1);
+        assert_eq!((kept[0].start, kept[0].end, kept[0].detector), (0, 3, 1));
+
+        // Same start and length: the lower priority value wins over table order.
+        let kept = resolve_overlaps(&scanner.detectors, vec![found(0, 3, 0), found(0, 3, 2)]);
+        assert_eq!(kept[0].detector, 2);
+
+        // Adjacent findings do not overlap.
+        let kept = resolve_overlaps(&scanner.detectors, vec![found(3, 5, 0), found(0, 3, 1)]);
+        assert_eq!(kept.len(), 2);
+    }
 }

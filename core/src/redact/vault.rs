@@ -1,4 +1,4 @@
-//! The per-call vault of placeholders and the restoration of answers.
+//! The per-call vault of placeholders and the restoration of responses.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -8,8 +8,8 @@ use std::ops::Bound;
 /// The placeholders one call issued, with their original values.
 ///
 /// A vault belongs to one call: create it before redacting the request, use it
-/// to restore the answer, then drop it. It is never shared between calls, so a
-/// placeholder in one answer can only ever restore a value from the same call.
+/// to restore the response, then drop it. It is never shared between calls, so a
+/// placeholder in one response can only ever restore a value from the same call.
 /// Its `Debug` output shows counts only.
 #[derive(Default, Clone)]
 pub struct Vault {
@@ -29,7 +29,7 @@ pub struct Vault {
     max_placeholder_len: usize,
 }
 
-/// What an issued placeholder at the start of a text looks like.
+/// The kind of issued placeholder found at the start of a text.
 enum PlaceholderMatch<'v> {
     /// An issued placeholder of this byte length, with its original value.
     Issued(usize, &'v str),
@@ -74,7 +74,7 @@ impl Vault {
         self.originals.is_empty()
     }
 
-    /// Creates a restorer for an answer that arrives in chunks, borrowing the vault.
+    /// Creates a restorer for a response that arrives in chunks, borrowing the vault.
     pub fn stream_restorer(&self) -> StreamRestorer<'_> {
         StreamRestorer {
             vault: Cow::Borrowed(self),
@@ -228,10 +228,10 @@ impl fmt::Debug for Vault {
     }
 }
 
-/// Restores placeholders in an answer that arrives in chunks.
+/// Restores placeholders in a response that arrives in chunks.
 ///
 /// [`push`](StreamRestorer::push) returns the restored text that is final so
-/// far. A chunk that ends inside a possible placeholder (`…<EMA`) holds that
+/// far. A chunk that ends inside a possible placeholder (`…<EMA`) keeps that
 /// tail back until the next chunk shows whether it completes an issued
 /// placeholder; text that cannot start one is returned at once. Call
 /// [`finish`](StreamRestorer::finish) after the last chunk to release what is
