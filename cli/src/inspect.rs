@@ -139,7 +139,7 @@ pub fn models(args: ModelsArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    print!("{}", table.render());
+    crate::emit(&table.render())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -172,6 +172,7 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
     }
 
     let mut errors = 0;
+    let mut report = String::new();
     for diagnostic in &diagnostics {
         let label = match diagnostic.severity {
             Severity::Error => {
@@ -180,13 +181,14 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitCode> {
             }
             Severity::Warning => "warning",
         };
-        println!("{label}: {}", diagnostic.message);
+        report.push_str(&format!("{label}: {}\n", diagnostic.message));
     }
-    println!(
-        "{}: {errors} error(s), {} warning(s) as of {at}",
+    report.push_str(&format!(
+        "{}: {errors} error(s), {} warning(s) as of {at}\n",
         args.policy.display(),
         diagnostics.len() - errors
-    );
+    ));
+    crate::emit(&report)?;
     Ok(if errors > 0 {
         ExitCode::FAILURE
     } else {

@@ -105,7 +105,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         out.flush().context("cannot write the records file")?;
     }
 
-    print!("{}", render_summary(&summary));
+    crate::emit(&render_summary(&summary))?;
     if malformed > 0 {
         eprintln!("{malformed} malformed line(s) skipped");
     }
