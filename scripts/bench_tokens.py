@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Compare ingate's token counting throughput with Python tiktoken on the same texts.
 
-Run by scripts/bench_tokens.sh after `cargo bench --bench tokens`: it reads the
-counts that the Rust bench wrote (INGATE_BENCH_COUNTS) and criterion's mean
-times, times Python tiktoken's `encode_ordinary` on the same texts in this
-process, checks that every count is identical and prints the throughput ratio.
+scripts/bench_tokens.sh runs this after `cargo bench --bench tokens`. It reads
+the counts that the Rust bench wrote (INGATE_BENCH_COUNTS) and criterion's mean
+times, then times Python tiktoken's `encode_ordinary` on the same texts in this
+process. It checks that every count is identical and prints the throughput ratio.
 
 Usage: bench_tokens.py RUST_COUNTS_JSON CRITERION_DIR
 """

@@ -40,7 +40,7 @@ fn prompts() -> Vec<String> {
         .collect()
 }
 
-/// The adversarial cases: name and text. scripts/bench_tokens.py builds the same texts.
+/// Builds the adversarial cases as (name, text); scripts/bench_tokens.py builds the same texts.
 fn adversarial() -> Vec<(&'static str, String)> {
     vec![
         ("punct_100kb", "!".repeat(100_000)),

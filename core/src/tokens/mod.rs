@@ -1,7 +1,7 @@
 //! Tokenizers by encoding, and counting of texts and whole chat requests.
 //!
 //! Models with a public vocabulary (`ModelRecord::encoding` is `Some`) are
-//! counted exactly; text that looks like a special token, such as
+//! counted exactly. Text that looks like a special token, such as
 //! `<|endoftext|>`, counts as ordinary text, the way vendors count user content.
 //! Models without one get an estimate flagged `exact: false` whose `encoding`
 //! names the method, for example `estimate:o200k_base*1.25`. docs/tokens.md
@@ -132,8 +132,8 @@ pub fn count_encoding_until(encoding: Encoding, text: &str, limit: usize) -> Opt
 ///
 /// The estimate is the o200k_base count times `factor_percent / 100`, rounded up.
 /// `low_percent` and `high_percent` bound the expected ratio of the vendor's real
-/// count to the o200k_base count; docs/tokens.md gives the source or says that a
-/// value is an assumption.
+/// count to the o200k_base count. docs/tokens.md gives the source of each value
+/// or marks it as an assumption.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct EstimateMethod {
     /// The vendor the factors apply to, or `other`.
