@@ -764,3 +764,45 @@ fn image_tokens_follow_openai_examples() {
     assert_eq!(count.tokens, text + (1452u64 * 162).div_ceil(100));
     assert!(!count.exact);
 }
+
+// ---------------------------------------------------------------------------
+// Properties
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text mixing letters, digits, punctuation, contractions, several kinds of
+    /// whitespace, accented and CJK letters and emoji: the classes the
+    /// pre-tokenizer patterns treat differently.
+    fn mixed_text() -> impl Strategy<Value = String> {
+        proptest::string::string_regex(
+            "([a-zA-Z]{1,8}|[0-9]{1,5}|[ \\t\\n\\r]{1,4}|[!?.,;:()/\\-]{1,3}|'s|'LL|\u{a0}|é|ü|中文|😀|<\\|endoftext\\|>){0,40}",
+        )
+        .expect("valid strategy regex")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn counts_match_tiktoken_rs(text in mixed_text()) {
+            for encoding in Encoding::ALL {
+                prop_assert_eq!(
+                    count_encoding(encoding, &text),
+                    tiktoken_rs(encoding).encode_ordinary(&text).len(),
+                    "{}", encoding
+                );
+            }
+        }
+
+        #[test]
+        fn count_until_agrees_with_count(text in mixed_text(), limit in 0usize..60) {
+            for encoding in Encoding::ALL {
+                let count = count_encoding(encoding, &text);
+                let expected = (count <= limit).then_some(count);
+                prop_assert_eq!(count_encoding_until(encoding, &text, limit), expected, "{}", encoding);
+            }
+        }
+    }
+}
