@@ -164,14 +164,12 @@ fn every_encoding_matches_tiktoken_rs_counts() {
 // ---------------------------------------------------------------------------
 // Python tiktoken
 
-fn python_tiktoken_counts(encodings: &[Encoding], texts: &[String]) -> Vec<Vec<usize>> {
+/// Runs scripts/tiktoken_cache.py with `command`, writing `input` as JSON to its stdin.
+fn run_tiktoken_helper(command: &str, input: Value) -> Value {
     let script = repo_root().join("scripts/tiktoken_cache.py");
-    let names: Vec<&str> = encodings.iter().map(|e| e.as_str()).collect();
-    let request = json!({ "encodings": names, "texts": texts });
-
     let mut child = Command::new("python3")
         .arg(&script)
-        .arg("count")
+        .arg(command)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -180,7 +178,7 @@ fn python_tiktoken_counts(encodings: &[Encoding], texts: &[String]) -> Vec<Vec<u
     let mut stdin = child.stdin.take().expect("stdin");
     let writer = std::thread::spawn(move || {
         stdin
-            .write_all(request.to_string().as_bytes())
+            .write_all(input.to_string().as_bytes())
             .expect("write request");
     });
     let output = child.wait_with_output().expect("helper output");
@@ -195,8 +193,12 @@ fn python_tiktoken_counts(encodings: &[Encoding], texts: &[String]) -> Vec<Vec<u
         output.status.success(),
         "tiktoken_cache.py failed:\n{stderr}"
     );
+    serde_json::from_slice(&output.stdout).expect("helper JSON")
+}
 
-    let result: Value = serde_json::from_slice(&output.stdout).expect("helper JSON");
+fn python_tiktoken_counts(encodings: &[Encoding], texts: &[String]) -> Vec<Vec<usize>> {
+    let names: Vec<&str> = encodings.iter().map(|e| e.as_str()).collect();
+    let result = run_tiktoken_helper("count", json!({ "encodings": names, "texts": texts }));
     names
         .iter()
         .map(|name| {
@@ -208,6 +210,58 @@ fn python_tiktoken_counts(encodings: &[Encoding], texts: &[String]) -> Vec<Vec<u
                 .collect()
         })
         .collect()
+}
+
+#[test]
+fn model_encodings_match_python_tiktoken() {
+    let models = [
+        "gpt-4o",
+        "gpt-4o-2024-08-06",
+        "gpt-4o-mini",
+        "chatgpt-4o-latest",
+        "gpt-4.1",
+        "gpt-4.1-nano-2025-04-14",
+        "gpt-4.5-preview",
+        "gpt-5",
+        "gpt-5-mini",
+        "gpt-5.1",
+        "o1",
+        "o1-preview",
+        "o3",
+        "o3-mini",
+        "o4-mini",
+        "o4-mini-2025-04-16",
+        "gpt-4",
+        "gpt-4-0613",
+        "gpt-4-turbo",
+        "gpt-3.5-turbo",
+        "gpt-3.5-turbo-0301",
+        "gpt-35-turbo-16k",
+        "text-embedding-3-small",
+        "text-embedding-ada-002",
+        "davinci-002",
+        "text-davinci-003",
+        "code-davinci-002",
+        "text-davinci-001",
+        "davinci",
+        "ada",
+        "gpt-oss-20b",
+        "gpt-oss-120b",
+        "ft:gpt-4o-mini:acme::abc",
+        "ft:gpt-3.5-turbo:acme::xyz",
+        "claude-sonnet-4-5",
+        "gemini-2.5-pro",
+        "mistral-large",
+    ];
+    let expected = run_tiktoken_helper("models", json!(models.to_vec()));
+    for (model, expected) in models.iter().zip(expected.as_array().expect("names")) {
+        let ours = tokens::encoding_for_model(model).map(|e| e.as_str());
+        assert_eq!(ours, expected.as_str(), "{model}");
+    }
+    assert_eq!(
+        tokens::encoding_for_model("azure/gpt-4o-2024-08-06"),
+        Some(Encoding::O200kBase)
+    );
 }
 
 #[test]

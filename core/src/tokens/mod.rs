@@ -98,6 +98,88 @@ pub fn encoding_for_name(name: &str) -> Option<Encoding> {
         .find(|encoding| encoding.as_str().eq_ignore_ascii_case(name))
 }
 
+/// OpenAI model names and their encodings, as tiktoken 0.14.0's `model.py` maps them.
+const MODEL_ENCODINGS: &[(&str, Encoding)] = &[
+    ("o1", Encoding::O200kBase),
+    ("o3", Encoding::O200kBase),
+    ("o4-mini", Encoding::O200kBase),
+    ("gpt-5", Encoding::O200kBase),
+    ("gpt-4.1", Encoding::O200kBase),
+    ("gpt-4o", Encoding::O200kBase),
+    ("gpt-4", Encoding::Cl100kBase),
+    ("gpt-3.5-turbo", Encoding::Cl100kBase),
+    ("gpt-3.5", Encoding::Cl100kBase),
+    ("gpt-35-turbo", Encoding::Cl100kBase),
+    ("davinci-002", Encoding::Cl100kBase),
+    ("babbage-002", Encoding::Cl100kBase),
+    ("text-embedding-ada-002", Encoding::Cl100kBase),
+    ("text-embedding-3-small", Encoding::Cl100kBase),
+    ("text-embedding-3-large", Encoding::Cl100kBase),
+    ("text-davinci-003", Encoding::P50kBase),
+    ("text-davinci-002", Encoding::P50kBase),
+    ("text-davinci-001", Encoding::R50kBase),
+    ("text-curie-001", Encoding::R50kBase),
+    ("text-babbage-001", Encoding::R50kBase),
+    ("text-ada-001", Encoding::R50kBase),
+    ("davinci", Encoding::R50kBase),
+    ("curie", Encoding::R50kBase),
+    ("babbage", Encoding::R50kBase),
+    ("ada", Encoding::R50kBase),
+    ("code-davinci-002", Encoding::P50kBase),
+    ("code-davinci-001", Encoding::P50kBase),
+    ("code-cushman-002", Encoding::P50kBase),
+    ("code-cushman-001", Encoding::P50kBase),
+    ("davinci-codex", Encoding::P50kBase),
+    ("cushman-codex", Encoding::P50kBase),
+    ("text-similarity-davinci-001", Encoding::R50kBase),
+    ("text-similarity-curie-001", Encoding::R50kBase),
+    ("text-similarity-babbage-001", Encoding::R50kBase),
+    ("text-similarity-ada-001", Encoding::R50kBase),
+    ("text-search-davinci-doc-001", Encoding::R50kBase),
+    ("text-search-curie-doc-001", Encoding::R50kBase),
+    ("text-search-babbage-doc-001", Encoding::R50kBase),
+    ("text-search-ada-doc-001", Encoding::R50kBase),
+    ("code-search-babbage-code-001", Encoding::R50kBase),
+    ("code-search-ada-code-001", Encoding::R50kBase),
+];
+
+/// Prefixes of OpenAI model names and their encodings, as tiktoken 0.14.0's `model.py` maps them.
+const MODEL_PREFIX_ENCODINGS: &[(&str, Encoding)] = &[
+    ("o1-", Encoding::O200kBase),
+    ("o3-", Encoding::O200kBase),
+    ("o4-mini-", Encoding::O200kBase),
+    ("gpt-5", Encoding::O200kBase),
+    ("gpt-4.5-", Encoding::O200kBase),
+    ("gpt-4.1-", Encoding::O200kBase),
+    ("chatgpt-4o-", Encoding::O200kBase),
+    ("gpt-4o-", Encoding::O200kBase),
+    ("gpt-4-", Encoding::Cl100kBase),
+    ("gpt-3.5-turbo-", Encoding::Cl100kBase),
+    ("gpt-35-turbo-", Encoding::Cl100kBase),
+    ("gpt-oss-", Encoding::O200kHarmony),
+    ("ft:gpt-4o", Encoding::O200kBase),
+    ("ft:gpt-4", Encoding::Cl100kBase),
+    ("ft:gpt-3.5-turbo", Encoding::Cl100kBase),
+    ("ft:davinci-002", Encoding::Cl100kBase),
+    ("ft:babbage-002", Encoding::Cl100kBase),
+];
+
+/// Returns the encoding of an OpenAI model name the way tiktoken's `encoding_for_model` does.
+///
+/// An exact name is looked up first, then the prefixes in tiktoken's order. A
+/// vendor prefix such as `openai/` or `azure/` is ignored. Returns `None` for
+/// names tiktoken does not know (the gpt2 encoding is not supported).
+pub fn encoding_for_model(model: &str) -> Option<Encoding> {
+    let name = model.rsplit('/').next().unwrap_or(model);
+    if let Some((_, encoding)) = MODEL_ENCODINGS.iter().find(|(id, _)| *id == name) {
+        return Some(*encoding);
+    }
+    MODEL_PREFIX_ENCODINGS
+        .iter()
+        .find(|(prefix, _)| name.starts_with(prefix))
+        .map(|(_, encoding)| *encoding)
+}
+
 /// A token count and whether it is exact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenCount {
