@@ -210,7 +210,7 @@ pub fn count_encoding_until(encoding: Encoding, text: &str, limit: usize) -> Opt
     bpe::count_until(encoding, text, limit)
 }
 
-/// How tokens are estimated for a model without a public tokenizer.
+/// The token estimation method for a model without a public tokenizer.
 ///
 /// The estimate is the o200k_base count times `factor_percent / 100`, rounded up.
 /// `low_percent` and `high_percent` bound the expected ratio of the vendor's real
