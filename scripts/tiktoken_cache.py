@@ -12,8 +12,11 @@ Usage:
     tiktoken_cache.py count < request.json
         request: {"encodings": ["cl100k_base", ...], "texts": ["...", ...]}
         output:  {"cl100k_base": [count, ...], ...}   (encode_ordinary lengths)
+    tiktoken_cache.py models < names.json
+        request: ["gpt-4o-2024-08-06", ...]
+        output:  ["o200k_base", ..., null]   (tiktoken.encoding_name_for_model)
     tiktoken_cache.py check
-        loads every encoding once and prints the cache directory.
+        loads every encoding once and prints a count for each.
 
 The tiktoken-rs crate is found with `cargo metadata --format-version 1` run in
 the repository root; set TIKTOKEN_RS_DIR to its source directory to skip that.
@@ -128,7 +131,19 @@ def main() -> None:
             json.dump(result, sys.stdout)
             return
 
-        raise SystemExit(f"unknown command `{command}`; expected `count` or `check`")
+        if command == "models":
+            from tiktoken.model import encoding_name_for_model
+
+            names = []
+            for model in json.load(sys.stdin):
+                try:
+                    names.append(encoding_name_for_model(model))
+                except KeyError:
+                    names.append(None)
+            json.dump(names, sys.stdout)
+            return
+
+        raise SystemExit(f"unknown command `{command}`; expected `count`, `models` or `check`")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
 //! Chat request counting by OpenAI's published formulas.
 //!
-//! Messages: the OpenAI cookbook "How to count tokens with tiktoken"
-//! (https://github.com/openai/openai-cookbook/blob/main/examples/How_to_count_tokens_with_tiktoken.ipynb)
-//! counts 3 tokens per message plus the tokens of every value (role, content,
-//! name), 1 more per `name`, and 3 for the reply priming
-//! `<|start|>assistant<|message|>`; gpt-3.5-turbo-0301 uses 4 per message and -1
-//! per name. Tool definitions use the same notebook's `num_tokens_for_tools`.
+//! Messages follow the OpenAI cookbook "How to count tokens with tiktoken"
+//! (https://github.com/openai/openai-cookbook/blob/main/examples/How_to_count_tokens_with_tiktoken.ipynb).
+//! It counts 3 tokens per message plus the tokens of every value (role,
+//! content, name), 1 more per `name`, and 3 for the reply priming
+//! `<|start|>assistant<|message|>`. gpt-3.5-turbo-0301 uses 4 per message and
+//! -1 per name. Tool definitions use the same notebook's `num_tokens_for_tools`.
 
 use serde_json::Value;
 

@@ -15,7 +15,7 @@ pub struct ImageSize {
     pub height: u32,
 }
 
-/// How a model turns an image into input tokens.
+/// A model's rule for turning an image into input tokens.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum VisionRule {
     /// Fit in 2048x2048, scale the shortest side down to 768, then count 512px tiles.
@@ -32,7 +32,7 @@ pub enum VisionRule {
         max_patches: u64,
         /// The per-model multiplier, in thousandths (1620 is 1.62).
         multiplier_milli: u64,
-        /// The longest side allowed before counting patches, when the model has one.
+        /// The maximum length of the longest side before counting patches, when the model has one.
         max_dimension: Option<u32>,
     },
 }
