@@ -132,12 +132,12 @@ pub fn models(args: ModelsArgs) -> anyhow::Result<ExitCode> {
             model.successor.clone().unwrap_or_default(),
         ]);
     }
-    if shown == 0 {
-        if let Some(vendor) = &args.vendor {
-            anyhow::bail!(
-                "no model matches vendor `{vendor}`; vendors are openai, anthropic, google, mistral, bedrock and azure"
-            );
-        }
+    if shown == 0
+        && let Some(vendor) = &args.vendor
+    {
+        anyhow::bail!(
+            "no model matches vendor `{vendor}`; vendors are openai, anthropic, google, mistral, bedrock and azure"
+        );
     }
     crate::emit(&table.render())?;
     Ok(ExitCode::SUCCESS)

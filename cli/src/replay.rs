@@ -149,10 +149,10 @@ fn parse_line(line: &[u8]) -> anyhow::Result<Traffic> {
     };
 
     let (custom_id, body) = if let Some(body) = object.remove("body") {
-        if let Some(url) = object.get("url").and_then(Value::as_str) {
-            if url != "/v1/chat/completions" {
-                bail!("url `{url}` is not supported; only /v1/chat/completions requests replay");
-            }
+        if let Some(url) = object.get("url").and_then(Value::as_str)
+            && url != "/v1/chat/completions"
+        {
+            bail!("url `{url}` is not supported; only /v1/chat/completions requests replay");
         }
         let custom_id = object
             .get("custom_id")

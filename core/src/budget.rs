@@ -1,8 +1,8 @@
 //! Budgets: limits per scope, reserved before a call and settled after it.
 //!
 //! A call at `acme/search/reranker` is checked against the limits of every
-//! ancestor scope (`acme`, `acme/search`, `acme/search/reranker`), all or none:
-//! either every limit has room and one reservation is taken at all of them, or
+//! ancestor scope (`acme`, `acme/search`, `acme/search/reranker`), all or none.
+//! Either every limit has room and one reservation is taken at all of them, or
 //! the call is denied and nothing changes.
 //!
 //! A reservation holds the worst case (input cost plus the output cap at the
@@ -115,7 +115,7 @@ impl BudgetConfig {
     }
 }
 
-/// What one call reserves or settles.
+/// The amounts one call reserves or settles.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub(crate) struct Amounts {
     pub usd: Decimal,

@@ -64,7 +64,9 @@ pub struct StoreConfig {
     pub url: String,
     /// Seconds after which a reservation that was neither settled nor released expires.
     pub lease_seconds: u64,
-    /// What happens when the store is unreachable: `deny` or `allow`.
+    /// The action when the store is unreachable: `deny` or `allow`.
+    // NOTE: only the memory store exists so far, and it cannot be unreachable,
+    // so this setting has no effect until a shared store is added.
     pub on_error: OnStoreError,
 }
 
@@ -78,14 +80,14 @@ impl Default for StoreConfig {
     }
 }
 
-/// What happens to a call when the budget store is unreachable.
+/// The action taken on a call when the budget store is unreachable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnStoreError {
     /// Deny the call.
     #[default]
     Deny,
-    /// Allow the call without a reservation, and say so on the record.
+    /// Allow the call without a reservation, and mark that on the record.
     Allow,
 }
 

@@ -3,7 +3,7 @@
 //! ```text
 //! policy.begin(request, options)  resolve, redact, count, reserve
 //!     -> Call                     send call.request() to the vendor
-//! call.restore(answer)            put redacted values back
+//! call.restore(text)              put redacted values back into the vendor's reply
 //! call.finish(usage)              settle the reservation, record cost, energy, carbon
 //! call.abort(reason)              release the reservation (dropping the call does the same)
 //! ```
@@ -74,10 +74,10 @@ pub struct CallOptions {
     pub tags: BTreeMap<String, String>,
 }
 
-/// A call denied by the policy, with the record that says so.
+/// A call denied by the policy, with the record of the denial.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Denied {
-    /// Why the call was denied.
+    /// The reason for the denial.
     pub error: Error,
     /// The record of the denied call.
     pub record: Box<CallRecord>,
