@@ -22,7 +22,7 @@ use crate::budget::{Amounts, MemoryLedger};
 use crate::catalog::{Catalog, Diagnostic, ModelRecord, ModelsConfig, Resolution};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{PolicyConfig, check_scope};
-use crate::energy::{self, Energy, Estimate, Zone};
+use crate::energy::{self, Energy, Zone};
 use crate::error::{Error, Result};
 use crate::record::{CallRecord, Decision};
 use crate::redact::{Redaction, Redactor, Vault};
@@ -559,38 +559,27 @@ struct Draft {
 
 impl Draft {
     fn denied_record(&mut self, error: &Error) -> CallRecord {
-        CallRecord {
-            id: self.id.clone(),
-            ts: self.started.to_string(),
-            scope: self.scope.clone(),
-            tags: std::mem::take(&mut self.tags),
-            decision: Decision::Denied,
-            deny_reason: Some(error.kind().as_str().to_string()),
-            request_model: self.requested_model.clone(),
-            response_model: self.resolution.as_ref().map(|r| r.model.clone()),
-            input_tokens: self.input.as_ref().map_or(0, |count| count.tokens),
-            output_tokens: 0,
-            tokens_exact: self.input.as_ref().is_none_or(|count| count.exact),
-            usage_simulated: false,
-            cost_usd: Decimal::ZERO,
-            reserved_usd: Decimal::ZERO,
-            cached_read_tokens: 0,
-            cache_write_tokens: 0,
-            reasoning_tokens: 0,
-            energy_wh: Estimate::default(),
-            co2e_g: Estimate::default(),
-            energy_zone: None,
-            energy_method: None,
-            redactions: std::mem::take(&mut self.redactions),
-            resolution_chain: self
-                .resolution
-                .as_ref()
-                .map(|r| r.chain.clone())
-                .unwrap_or_default(),
-            warnings: std::mem::take(&mut self.warnings),
-            deny_message: Some(error.to_string()),
-            abort_reason: None,
+        let mut record = CallRecord::new(
+            self.id.clone(),
+            self.started.to_string(),
+            self.scope.clone(),
+            std::mem::take(&mut self.tags),
+            self.requested_model.clone(),
+        );
+        record.decision = Decision::Denied;
+        record.deny_reason = Some(error.kind().as_str().to_string());
+        record.deny_message = Some(error.to_string());
+        if let Some(resolution) = &self.resolution {
+            record.response_model = Some(resolution.model.clone());
+            record.resolution_chain = resolution.chain.clone();
         }
+        if let Some(input) = &self.input {
+            record.input_tokens = input.tokens;
+            record.tokens_exact = input.exact;
+        }
+        record.redactions = std::mem::take(&mut self.redactions);
+        record.warnings = std::mem::take(&mut self.warnings);
+        record
     }
 }
 
@@ -762,34 +751,21 @@ impl Call {
     }
 
     fn base_record(&self) -> CallRecord {
-        CallRecord {
-            id: self.id.clone(),
-            ts: self.started.to_string(),
-            scope: self.scope.clone(),
-            tags: self.tags.clone(),
-            decision: Decision::Allowed,
-            deny_reason: None,
-            request_model: self.resolution.requested.clone(),
-            response_model: Some(self.model.id.clone()),
-            input_tokens: self.input.tokens,
-            output_tokens: 0,
-            tokens_exact: self.input.exact,
-            usage_simulated: false,
-            cost_usd: Decimal::ZERO,
-            reserved_usd: self.reserved_usd,
-            cached_read_tokens: 0,
-            cache_write_tokens: 0,
-            reasoning_tokens: 0,
-            energy_wh: Estimate::default(),
-            co2e_g: Estimate::default(),
-            energy_zone: None,
-            energy_method: None,
-            redactions: self.redactions.clone(),
-            resolution_chain: self.resolution.chain.clone(),
-            warnings: self.warnings.clone(),
-            deny_message: None,
-            abort_reason: None,
-        }
+        let mut record = CallRecord::new(
+            self.id.clone(),
+            self.started.to_string(),
+            self.scope.clone(),
+            self.tags.clone(),
+            self.resolution.requested.clone(),
+        );
+        record.response_model = Some(self.model.id.clone());
+        record.input_tokens = self.input.tokens;
+        record.tokens_exact = self.input.exact;
+        record.reserved_usd = self.reserved_usd;
+        record.redactions = self.redactions.clone();
+        record.resolution_chain = self.resolution.chain.clone();
+        record.warnings = self.warnings.clone();
+        record
     }
 }
 

@@ -108,6 +108,44 @@ pub struct CallRecord {
 }
 
 impl CallRecord {
+    /// Creates an allowed record with no usage, cost, energy, redactions or warnings yet.
+    pub fn new(
+        id: String,
+        ts: String,
+        scope: String,
+        tags: BTreeMap<String, String>,
+        request_model: String,
+    ) -> CallRecord {
+        CallRecord {
+            id,
+            ts,
+            scope,
+            tags,
+            decision: Decision::Allowed,
+            deny_reason: None,
+            request_model,
+            response_model: None,
+            input_tokens: 0,
+            output_tokens: 0,
+            tokens_exact: true,
+            usage_simulated: false,
+            cost_usd: Decimal::ZERO,
+            reserved_usd: Decimal::ZERO,
+            cached_read_tokens: 0,
+            cache_write_tokens: 0,
+            reasoning_tokens: 0,
+            energy_wh: Estimate::default(),
+            co2e_g: Estimate::default(),
+            energy_zone: None,
+            energy_method: None,
+            redactions: BTreeMap::new(),
+            resolution_chain: Vec::new(),
+            warnings: Vec::new(),
+            deny_message: None,
+            abort_reason: None,
+        }
+    }
+
     /// Serializes the record as one line of JSON (no trailing newline).
     pub fn to_json_line(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
@@ -208,38 +246,25 @@ mod tests {
     use super::*;
 
     fn record(decision: Decision, cost: &str, co2: f64) -> CallRecord {
-        CallRecord {
-            id: "c1".into(),
-            ts: "2026-12-04T12:00:00Z".into(),
-            scope: "acme".into(),
-            tags: BTreeMap::new(),
-            decision,
-            deny_reason: (decision == Decision::Denied).then(|| "budget_exceeded".into()),
-            request_model: "fast".into(),
-            response_model: Some("gpt-4o-mini".into()),
-            input_tokens: 10,
-            output_tokens: 5,
-            tokens_exact: true,
-            usage_simulated: false,
-            cost_usd: cost.parse().unwrap(),
-            reserved_usd: Decimal::ZERO,
-            cached_read_tokens: 0,
-            cache_write_tokens: 0,
-            reasoning_tokens: 0,
-            energy_wh: Estimate::default(),
-            co2e_g: Estimate {
-                low: co2,
-                value: co2,
-                high: co2,
-            },
-            energy_zone: None,
-            energy_method: None,
-            redactions: BTreeMap::new(),
-            resolution_chain: vec![],
-            warnings: vec![],
-            deny_message: None,
-            abort_reason: None,
-        }
+        let mut record = CallRecord::new(
+            "c1".into(),
+            "2026-12-04T12:00:00Z".into(),
+            "acme".into(),
+            BTreeMap::new(),
+            "fast".into(),
+        );
+        record.decision = decision;
+        record.deny_reason = (decision == Decision::Denied).then(|| "budget_exceeded".into());
+        record.response_model = Some("gpt-4o-mini".into());
+        record.input_tokens = 10;
+        record.output_tokens = 5;
+        record.cost_usd = cost.parse().unwrap();
+        record.co2e_g = Estimate {
+            low: co2,
+            value: co2,
+            high: co2,
+        };
+        record
     }
 
     #[test]
