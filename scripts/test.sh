@@ -34,6 +34,10 @@ fi
 step "cargo test (core and cli)"
 cargo test -p ingate -p ingate-cli
 
+step "example: the README's first Rust call"
+cargo run --quiet -p ingate --example first_call > target/first-call-record.json
+grep -q '"decision":"allowed"' target/first-call-record.json
+
 step "example: ingate replay on the example traffic"
 cargo run --quiet --release -p ingate-cli -- replay examples/traffic.jsonl \
   --policy examples/policy.toml --records target/example-records.jsonl

@@ -132,6 +132,38 @@ pub fn models(args: ModelsArgs) -> anyhow::Result<ExitCode> {
             model.successor.clone().unwrap_or_default(),
         ]);
     }
+
+    // Models known only from deprecation notices have no prices or encoding to show.
+    if args.deprecated {
+        for model in policy.catalog().retired_models() {
+            if args
+                .vendor
+                .as_ref()
+                .is_some_and(|vendor| &model.vendor != vendor)
+            {
+                continue;
+            }
+            let status = if model.shutdown.date <= at {
+                "retired"
+            } else {
+                "retiring"
+            };
+            shown += 1;
+            table.push(vec![
+                model.id.clone(),
+                model.vendor.clone(),
+                "-".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+                "-".to_string(),
+                model.shutdown.date.to_string(),
+                status.to_string(),
+                model.successor.clone().unwrap_or_default(),
+            ]);
+        }
+    }
+
     if shown == 0
         && let Some(vendor) = &args.vendor
     {

@@ -132,7 +132,12 @@ struct Traffic {
 fn parse_line(line: &[u8]) -> anyhow::Result<Traffic> {
     let text = std::str::from_utf8(line)
         .map_err(|error| anyhow::anyhow!("not valid UTF-8 at byte {}", error.valid_up_to()))?;
-    let value: Value = serde_json::from_str(text).context("not valid JSON")?;
+    let value: Value = serde_json::from_str(text).map_err(|error| {
+        // serde_json appends "at line 1 column N"; inside one JSONL line only the column matters.
+        let message = error.to_string();
+        let reason = message.split(" at line ").next().unwrap_or(&message);
+        anyhow::anyhow!("not valid JSON at column {}: {reason}", error.column())
+    })?;
     let Value::Object(mut object) = value else {
         bail!("expected a JSON object");
     };

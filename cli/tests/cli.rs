@@ -284,6 +284,8 @@ fn models_lists_vendor_and_deprecations() {
     assert!(text.contains("claude-sonnet-4-5-20250929"), "{text}");
     assert!(text.contains("retired"), "{text}");
     assert!(!text.contains("openai"), "{text}");
+    // Models known only from deprecation notices are listed too.
+    assert!(text.contains("claude-3-opus-20240229"), "{text}");
 }
 
 #[test]

@@ -230,6 +230,8 @@ fn unknown_model_message(name: &str, suggestions: &[String]) -> String {
         message.push_str("; did you mean ");
         message.push_str(&quoted.join(", "));
         message.push('?');
+    } else {
+        message.push('.');
     }
     message.push_str(
         " Run `ingate models` to list the catalog, or add an alias under [models.aliases].",

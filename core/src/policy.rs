@@ -284,10 +284,18 @@ impl Policy {
     }
 
     /// Resolves a name without deprecation rules, for counting and estimates.
+    ///
+    /// A model that is only known as retired (it has no record to count or
+    /// price with) gives the deprecation rules' answer: its successor under
+    /// `substitute`, else [`Error::ModelRetired`] with the date and successor.
     fn model_record(&self, name: &str) -> Result<&ModelRecord> {
-        let resolution = self
-            .catalog()
-            .resolve(name, &self.inner.config.models.aliases)?;
+        let models = &self.inner.config.models;
+        let mut resolution = self.catalog().resolve(name, &models.aliases)?;
+        if self.catalog().get(&resolution.model).is_none() {
+            resolution = self
+                .catalog()
+                .check_deprecation(resolution, models, self.today())?;
+        }
         self.catalog()
             .get(&resolution.model)
             .ok_or_else(|| Error::UnknownModel {
@@ -388,6 +396,7 @@ impl Policy {
 
     fn prepare(&self, mut request: ChatRequest, draft: &mut Draft) -> Result<Call> {
         check_scope(&draft.scope).map_err(Error::invalid_request)?;
+        check_request(&request)?;
 
         let resolution = self.resolve_for_scope(&request.model, &draft.scope)?;
         draft.warnings.extend(resolution.warnings.iter().cloned());
@@ -462,6 +471,41 @@ impl Policy {
             vault,
         })
     }
+}
+
+/// The message roles OpenAI's chat completions API accepts.
+const ROLES: &[&str] = &[
+    "system",
+    "developer",
+    "user",
+    "assistant",
+    "tool",
+    "function",
+];
+
+/// Rejects what the vendor would reject anyway: a missing model, no messages, an unknown role.
+fn check_request(request: &ChatRequest) -> Result<()> {
+    if request.model.trim().is_empty() {
+        return Err(Error::invalid_request(
+            "missing `model`; set it to a catalog id or a policy alias",
+        ));
+    }
+    if request.messages.is_empty() {
+        return Err(Error::invalid_request(
+            "`messages` is empty; a chat request needs at least one message",
+        ));
+    }
+    for (index, message) in request.messages.iter().enumerate() {
+        if !ROLES.contains(&message.role.as_str()) {
+            return Err(Error::invalid_request(format!(
+                "message {} has role `{}`; expected one of {}",
+                index + 1,
+                message.role.chars().take(24).collect::<String>(),
+                ROLES.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Rejects a request whose texts alone exceed the model's input limit, in time
@@ -735,6 +779,8 @@ impl Call {
         record.cost_usd = cost;
         record.energy_wh = energy.wh;
         record.co2e_g = energy.co2e_g;
+        record.water_ml = energy.water_ml;
+        record.energy_parameters_assumed = energy.parameters_assumed;
         record.energy_zone = Some(energy.zone);
         record.energy_method = Some(energy.method);
         Ok(record)

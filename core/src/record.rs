@@ -76,6 +76,12 @@ pub struct CallRecord {
     /// Carbon in gCO2e.
     #[serde(rename = "ingate.co2e_g")]
     pub co2e_g: Estimate,
+    /// Water in mL (off-site, for generating the electricity).
+    #[serde(rename = "ingate.water_ml")]
+    pub water_ml: Estimate,
+    /// `true` when the catalog had no parameter counts and the energy estimate assumed a size class.
+    #[serde(rename = "ingate.energy_parameters_assumed")]
+    pub energy_parameters_assumed: bool,
     /// The grid zone of the energy estimate.
     #[serde(rename = "ingate.energy_zone")]
     pub energy_zone: Option<String>,
@@ -136,6 +142,8 @@ impl CallRecord {
             reasoning_tokens: 0,
             energy_wh: Estimate::default(),
             co2e_g: Estimate::default(),
+            water_ml: Estimate::default(),
+            energy_parameters_assumed: false,
             energy_zone: None,
             energy_method: None,
             redactions: BTreeMap::new(),

@@ -31,6 +31,13 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// Parses a usage JSON text; see [`Usage::from_vendor_json`] for the shapes accepted.
+    pub fn from_json(text: &str) -> Result<Usage> {
+        let value: Value = serde_json::from_str(text)
+            .map_err(|error| Error::invalid_request(format!("usage is not valid JSON: {error}")))?;
+        Usage::from_vendor_json(&value)
+    }
+
     /// Reads a usage object in OpenAI, Anthropic, Gemini or ingate's own shape.
     ///
     /// The shape is recognized by its keys: `cached_read_tokens`,

@@ -339,3 +339,61 @@ fn estimated_tokens_are_flagged() {
     assert!(!record.tokens_exact);
     assert!(record.usage_simulated);
 }
+
+#[test]
+fn counting_a_retired_only_model_names_successor() {
+    let policy = Policy::default().with_clock(at("2026-12-04T12:00:00Z"));
+    let error = policy.count_tokens("gpt-4-32k", "Hello").unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ModelRetired);
+    assert!(error.to_string().contains("successor `gpt-4o`"), "{error}");
+
+    let substitute = Policy::from_toml("[models]\non_deprecated = \"substitute\"\n")
+        .unwrap()
+        .with_clock(at("2026-12-04T12:00:00Z"));
+    // The successor chain ends at a model without a published encoding, so this is an estimate.
+    let count = substitute
+        .count_tokens("gpt-4-32k", "Hello, world!")
+        .unwrap();
+    assert!(count.tokens >= 4, "{count:?}");
+}
+
+#[test]
+fn malformed_requests_are_invalid() {
+    let policy = Policy::default();
+    let cases = [
+        (
+            json!({"messages": [{"role": "user", "content": "hi"}]}),
+            "missing `model`",
+        ),
+        (
+            json!({"model": "gpt-4o", "messages": []}),
+            "`messages` is empty",
+        ),
+        (
+            json!({"model": "gpt-4o", "messages": [{"role": "usr", "content": "hi"}]}),
+            "message 1 has role `usr`",
+        ),
+    ];
+    for (body, expected) in cases {
+        let request = ChatRequest::from_value(body).unwrap();
+        let denied = policy.begin(request, CallOptions::default()).unwrap_err();
+        assert_eq!(denied.error.kind(), ErrorKind::InvalidRequest, "{expected}");
+        assert!(
+            denied.error.to_string().contains(expected),
+            "{}",
+            denied.error
+        );
+    }
+}
+
+#[test]
+fn record_carries_water_and_assumption_flag() {
+    let policy = Policy::default();
+    let mut call = policy
+        .begin(request("gpt-4o", "Hello", 10), CallOptions::default())
+        .unwrap();
+    let record = call.finish_simulated().unwrap();
+    let value = serde_json::to_value(&record).unwrap();
+    assert!(value["ingate.water_ml"]["value"].as_f64().unwrap() > 0.0);
+    assert_eq!(value["ingate.energy_parameters_assumed"], false);
+}

@@ -584,7 +584,8 @@ fn tokenizers_are_shared_across_threads() {
 
 fn cookbook_request() -> (ChatRequest, Value) {
     let path = Path::new(DATA).join("tokens/openai-cookbook-chat.json");
-    let text = std::fs::read_to_string(path).expect("cookbook data");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
     let value: Value = serde_json::from_str(&text).expect("cookbook JSON");
     let request = ChatRequest::from_value(json!({ "model": "", "messages": value["messages"] }))
         .expect("cookbook request");

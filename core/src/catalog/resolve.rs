@@ -150,19 +150,23 @@ impl Catalog {
             .chain(aliases.keys());
         let bare = name.rsplit('/').next().unwrap_or(name);
         let limit = (name.chars().count() / 3).max(2);
-        let mut scored: Vec<(usize, &String)> = known
+        let mut scored: Vec<(usize, usize, &String)> = known
             .filter_map(|candidate| {
+                // A bare name also matches `provider/name` ids, one step further away
+                // than an exact id, so `mistral-large-latest` finds `mistral/mistral-large-latest`.
+                let candidate_bare = candidate.rsplit('/').next().unwrap_or(candidate);
                 let distance = strsim::osa_distance(name, candidate)
-                    .min(strsim::osa_distance(bare, candidate));
-                (distance <= limit).then_some((distance, candidate))
+                    .min(strsim::osa_distance(bare, candidate))
+                    .min(strsim::osa_distance(bare, candidate_bare) + 1);
+                (distance <= limit).then_some((distance, candidate.len(), candidate))
             })
             .collect();
         scored.sort();
-        scored.dedup_by(|a, b| a.1 == b.1);
+        scored.dedup_by(|a, b| a.2 == b.2);
         scored
             .into_iter()
             .take(MAX_SUGGESTIONS)
-            .map(|(_, candidate)| candidate.clone())
+            .map(|(_, _, candidate)| candidate.clone())
             .collect()
     }
 
