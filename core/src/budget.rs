@@ -287,8 +287,8 @@ impl MemoryLedger {
                     tracing::debug!(scope = %budget_scope, unit = limit.unit.as_str(), window = limit.window.as_str(), "budget denied a call");
                     return Err(Error::BudgetExceeded {
                         scope: budget_scope.clone(),
-                        unit: limit.unit.as_str().to_string(),
-                        window: limit.window.as_str().to_string(),
+                        unit: limit.unit.as_str(),
+                        window: limit.window.as_str(),
                         limit: limit.amount,
                         spent: used,
                         requested,

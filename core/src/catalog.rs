@@ -14,7 +14,6 @@
 //! ```
 
 // `Error` is the crate's public error type and its size is set in the error module.
-#![allow(clippy::result_large_err)]
 
 mod litellm;
 mod resolve;

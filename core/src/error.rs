@@ -89,9 +89,9 @@ pub enum Error {
         /// The scope whose limit would be crossed.
         scope: String,
         /// The unit of the limit: `usd`, `tokens` or `requests`.
-        unit: String,
+        unit: &'static str,
         /// The window of the limit, for example `month` or `minute`.
-        window: String,
+        window: &'static str,
         /// The limit.
         limit: Decimal,
         /// What is already spent or reserved in the window.

@@ -45,10 +45,6 @@
 //! # }
 //! ```
 #![warn(missing_docs)]
-// `Error` is about 150 bytes because `BudgetExceeded` carries the limit, the
-// spend and the reset time. Errors are returned once per denied call, so
-// boxing them would add an allocation without saving anything measurable.
-#![allow(clippy::result_large_err)]
 
 pub mod budget;
 pub mod catalog;

@@ -2,6 +2,9 @@
 //!
 //! Run from the repository root: `cargo run -p ingate --example first_call`.
 
+// The library denies printing; this program's output is its record.
+#![allow(clippy::print_stdout)]
+
 use ingate::{CallOptions, ChatRequest, Policy, Usage};
 
 fn main() -> ingate::Result<()> {
