@@ -39,7 +39,8 @@ cargo run --quiet -p ingate --example first_call > target/first-call-record.json
 grep -q '"decision":"allowed"' target/first-call-record.json
 
 step "example: ingate replay on the example traffic"
-cargo run --quiet --release -p ingate-cli -- replay examples/traffic.jsonl \
+# The dev profile reuses the test build; its dependencies are optimized.
+cargo run --quiet -p ingate-cli -- replay examples/traffic.jsonl \
   --policy examples/policy.toml --records target/example-records.jsonl
 test "$(wc -l < target/example-records.jsonl)" -eq "$(grep -c . examples/traffic.jsonl)"
 
