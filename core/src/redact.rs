@@ -54,7 +54,8 @@ use scan::{Candidate, Scanner};
 pub struct RedactionConfig {
     /// `false` turns redaction off.
     pub enabled: bool,
-    /// Detector names: `email`, `credit_card`, `secrets`.
+    /// Detector names: `email`, `phone`, `credit_card`, `iban`, `us_ssn`,
+    /// `ip_address`, `url_credentials`, `secrets`. The default is all of them.
     pub detectors: Vec<String>,
     /// The operator applied to every finding.
     pub operator: Operator,
@@ -64,7 +65,7 @@ impl Default for RedactionConfig {
     fn default() -> RedactionConfig {
         RedactionConfig {
             enabled: true,
-            detectors: vec!["email".into(), "credit_card".into(), "secrets".into()],
+            detectors: GROUPS.iter().map(|group| group.to_string()).collect(),
             operator: Operator::Placeholder,
         }
     }
@@ -329,6 +330,29 @@ impl fmt::Debug for Redaction {
             .field("findings", &self.findings)
             .finish()
     }
+}
+
+/// Converts a byte offset into `text` to a count of Unicode code points, the
+/// unit of Python's `str` indexes.
+///
+/// An offset inside a multi-byte character counts that character as not yet
+/// reached; an offset past the end counts the whole text.
+pub fn code_point_offset(text: &str, byte: usize) -> usize {
+    let byte = byte.min(text.len());
+    text.char_indices().take_while(|(at, _)| *at < byte).count()
+}
+
+/// Converts a byte offset into `text` to a count of UTF-16 code units, the
+/// unit of JavaScript, Java and Kotlin string indexes.
+///
+/// Offsets inside a character and past the end are treated as for
+/// [`code_point_offset`].
+pub fn utf16_offset(text: &str, byte: usize) -> usize {
+    let byte = byte.min(text.len());
+    text.char_indices()
+        .take_while(|(at, _)| *at < byte)
+        .map(|(_, c)| c.len_utf16())
+        .sum()
 }
 
 impl Redaction {
