@@ -4,7 +4,11 @@
 
 use std::thread;
 
-use ingate::redact::{RedactionConfig, Redactor, Vault, code_point_offset, utf16_offset};
+use ingate::ErrorKind;
+use ingate::redact::{
+    HashKey, Operator, PatternConfig, RedactionConfig, Redactor, TermsConfig, Vault,
+    code_point_offset, utf16_offset,
+};
 
 fn redactor() -> Redactor {
     Redactor::new(&RedactionConfig::default()).unwrap()
@@ -351,4 +355,218 @@ fn prompts_file_findings() {
         r#"ip_address "10.0.0.15""#,
     ];
     assert_eq!(found, expected);
+}
+
+fn policy(toml_text: &str) -> RedactionConfig {
+    toml::from_str(toml_text).unwrap()
+}
+
+#[test]
+fn per_detector_operators_apply() {
+    let config = policy(
+        r#"
+        operator = "placeholder"
+        hash_key = "test-only-key"
+        [operators]
+        email = "mask"
+        credit_card = "partial"
+        us_ssn = "hash"
+        "#,
+    );
+    let redactor = Redactor::new(&config).unwrap();
+    let text = "ana@example.com 4111 1111 1111 1111 123-45-6789 +1 415-555-0132";
+    let redaction = redactor.redact(text, &mut Vault::new()).unwrap();
+    let replacements: Vec<&str> = redaction
+        .findings
+        .iter()
+        .map(|f| f.replacement.as_str())
+        .collect();
+    assert_eq!(replacements[0], "[EMAIL]");
+    assert_eq!(replacements[1], "***************1111");
+    assert!(
+        replacements[2].starts_with("[US_SSN:"),
+        "{}",
+        replacements[2]
+    );
+    assert_eq!(replacements[3], "<PHONE_1>");
+}
+
+#[test]
+fn hash_is_stable_across_calls() {
+    let config = RedactionConfig {
+        operator: Operator::Hash,
+        hash_key: Some(HashKey("test-only-key".into())),
+        ..RedactionConfig::default()
+    };
+    let redactor = Redactor::new(&config).unwrap();
+    let first = redactor
+        .redact("ana@example.com", &mut Vault::new())
+        .unwrap();
+    let second = redactor
+        .redact("ana@example.com", &mut Vault::new())
+        .unwrap();
+    assert_eq!(first.text, second.text);
+    assert_ne!(first.text, "ana@example.com");
+
+    let other_key = RedactionConfig {
+        hash_key: Some(HashKey("another-key".into())),
+        ..config
+    };
+    let third = Redactor::new(&other_key)
+        .unwrap()
+        .redact("ana@example.com", &mut Vault::new())
+        .unwrap();
+    assert_ne!(first.text, third.text);
+}
+
+#[test]
+fn hash_key_from_environment() {
+    let config = RedactionConfig {
+        operator: Operator::Hash,
+        hash_key_env: Some("INGATE_TEST_HASH_KEY_UNSET_42".into()),
+        ..RedactionConfig::default()
+    };
+    let error = Redactor::new(&config).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidPolicy);
+    assert!(
+        error.to_string().contains("INGATE_TEST_HASH_KEY_UNSET_42"),
+        "{error}"
+    );
+
+    // PATH is set in every test environment, so it serves as a key here.
+    let config = RedactionConfig {
+        hash_key_env: Some("PATH".into()),
+        ..config
+    };
+    let redaction = Redactor::new(&config)
+        .unwrap()
+        .redact("ana@example.com", &mut Vault::new())
+        .unwrap();
+    assert!(redaction.text.starts_with("[EMAIL:"), "{}", redaction.text);
+}
+
+#[test]
+fn hash_key_missing_is_invalid() {
+    let config = RedactionConfig {
+        operator: Operator::Hash,
+        ..RedactionConfig::default()
+    };
+    let error = Redactor::new(&config).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidPolicy);
+    assert!(error.to_string().contains("hash_key"), "{error}");
+}
+
+#[test]
+fn hash_key_debug_hides_key() {
+    let key = HashKey("very-secret-key".into());
+    assert!(!format!("{key:?}").contains("very-secret-key"));
+}
+
+#[test]
+fn policy_pattern_is_found() {
+    let config = policy(
+        r#"
+        [[patterns]]
+        name = "employee_id"
+        regex = 'EMP-\d{6}'
+        operator = "mask"
+        "#,
+    );
+    let redactor = Redactor::new(&config).unwrap();
+    let redaction = redactor
+        .redact("badge EMP-123456, mail ana@example.com", &mut Vault::new())
+        .unwrap();
+    assert_eq!(redaction.text, "badge [EMPLOYEE_ID], mail <EMAIL_1>");
+    assert_eq!(redaction.findings[0].kind, "employee_id");
+}
+
+#[test]
+fn pathological_pattern_is_rejected() {
+    let config = RedactionConfig {
+        patterns: vec![PatternConfig {
+            name: "huge".into(),
+            regex: r"(\w{100}){100}".into(),
+            operator: None,
+        }],
+        ..RedactionConfig::default()
+    };
+    let error = Redactor::new(&config).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidPolicy);
+    assert!(error.to_string().contains("`huge`"), "{error}");
+}
+
+#[test]
+fn invalid_pattern_names_are_rejected() {
+    for name in ["email", "bad name", "1st", ""] {
+        let config = RedactionConfig {
+            patterns: vec![PatternConfig {
+                name: name.into(),
+                regex: "x".into(),
+                operator: None,
+            }],
+            ..RedactionConfig::default()
+        };
+        let error = Redactor::new(&config).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidPolicy, "{name}");
+    }
+}
+
+#[test]
+fn term_list_options() {
+    let terms = |case_insensitive, whole_word| RedactionConfig {
+        terms: vec![TermsConfig {
+            name: "codename".into(),
+            terms: vec!["Bluebird".into(), "Orca".into()],
+            case_insensitive,
+            whole_word,
+            operator: None,
+        }],
+        ..RedactionConfig::default()
+    };
+    let text = "bluebird and Orca, Orcas, BLUEBIRD";
+    let count = |config: RedactionConfig| {
+        Redactor::new(&config)
+            .unwrap()
+            .redact(text, &mut Vault::new())
+            .unwrap()
+            .findings
+            .len()
+    };
+    assert_eq!(count(terms(false, false)), 2); // Orca, Orca(s)
+    assert_eq!(count(terms(false, true)), 1); // Orca
+    assert_eq!(count(terms(true, false)), 4);
+    assert_eq!(count(terms(true, true)), 3);
+}
+
+#[test]
+fn unknown_operator_key_is_invalid() {
+    let config = policy(
+        r#"
+        [operators]
+        emial = "mask"
+        "#,
+    );
+    let error = Redactor::new(&config).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidPolicy);
+    assert!(error.to_string().contains("`emial`"), "{error}");
+}
+
+#[test]
+fn block_per_detector_names_it() {
+    let config = policy(
+        r#"
+        [operators]
+        secrets = "block"
+        "#,
+    );
+    let redactor = Redactor::new(&config).unwrap();
+    let clean = redactor.redact("mail ana@example.com", &mut Vault::new());
+    assert!(clean.is_ok());
+    let error = redactor
+        .redact(&format!("key {AWS} ana@example.com"), &mut Vault::new())
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::RedactionBlocked);
+    let message = error.to_string();
+    assert!(message.contains("secrets"), "{message}");
+    assert!(!message.contains(AWS), "{message}");
 }
