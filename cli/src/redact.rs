@@ -57,6 +57,12 @@ pub fn run(args: RedactArgs) -> anyhow::Result<ExitCode> {
         None => RedactionConfig::default(),
     };
     let redactor = Redactor::new(&config)?;
+    for rule in redactor.gitleaks_rejected() {
+        eprintln!(
+            "warning: gitleaks rule `{}` not loaded: {}",
+            rule.id, rule.reason
+        );
+    }
     let mut input = crate::open_input(args.file.as_ref())?;
 
     match args.format {

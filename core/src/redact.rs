@@ -32,6 +32,7 @@
 mod chat;
 mod custom;
 mod detectors;
+mod gitleaks;
 mod scan;
 mod vault;
 
@@ -50,6 +51,7 @@ use detectors::{DETECTORS, GROUPS};
 use scan::{Candidate, Definition, Scanner};
 
 pub use custom::{HashKey, PatternConfig, TermsConfig};
+pub use gitleaks::RejectedRule;
 
 /// The `[redaction]` table of a policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +76,18 @@ pub struct RedactionConfig {
     pub patterns: Vec<PatternConfig>,
     /// `[[redaction.terms]]`: the policy's own term lists.
     pub terms: Vec<TermsConfig>,
+    /// `[redaction.secrets]`: secret rules imported from other tools.
+    pub secrets: SecretsConfig,
+}
+
+/// The `[redaction.secrets]` table.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretsConfig {
+    /// A gitleaks TOML rule file whose rules run with the `secrets` detector,
+    /// giving findings of kind `secret` with vendor `gitleaks:<rule id>`.
+    /// NOTE: a relative path is relative to the working directory, not to the policy file.
+    pub gitleaks: Option<std::path::PathBuf>,
 }
 
 impl Default for RedactionConfig {
@@ -87,6 +101,7 @@ impl Default for RedactionConfig {
             hash_key_env: None,
             patterns: Vec::new(),
             terms: Vec::new(),
+            secrets: SecretsConfig::default(),
         }
     }
 }
@@ -151,6 +166,9 @@ struct Inner {
     enabled: bool,
     operator: Operator,
     hash_key: Option<Vec<u8>>,
+    /// The gitleaks rules that did not load, with the reasons.
+    gitleaks_rejected: Vec<RejectedRule>,
+    gitleaks_loaded: usize,
     /// The configured detector names, deduplicated, in configuration order.
     groups: Vec<&'static str>,
     scanner: Scanner,
@@ -185,6 +203,33 @@ impl Redactor {
             }
             definitions.extend(custom::definitions(config)?);
         }
+        let mut gitleaks_rejected = Vec::new();
+        let mut gitleaks_loaded = 0;
+        if let Some(path) = config
+            .secrets
+            .gitleaks
+            .as_deref()
+            .filter(|_| config.enabled && groups.contains(&"secrets"))
+        {
+            let (rules, rejected) = gitleaks::load(path)?;
+            gitleaks_loaded = rules.len();
+            gitleaks_rejected = rejected;
+            let operator = config.operators.get("secrets").copied();
+            for rule in rules {
+                definitions.push(Definition {
+                    group: "secrets".to_string(),
+                    kind: "secret".to_string(),
+                    vendor: Some(format!("gitleaks:{}", rule.id)),
+                    operator: operator.unwrap_or(config.operator),
+                    // Built-in secret detectors (priority 0) win ties.
+                    priority: 1,
+                    min_digits: 0,
+                    keywords: &[],
+                    validator: None,
+                    matcher: scan::Matcher::Gitleaks(Box::new(rule)),
+                });
+            }
+        }
         custom::check_operator_names(config, &definitions)?;
 
         let uses_hash = definitions.iter().any(|d| d.operator == Operator::Hash);
@@ -200,10 +245,23 @@ impl Redactor {
                 enabled: config.enabled,
                 operator: config.operator,
                 hash_key,
+                gitleaks_rejected,
+                gitleaks_loaded,
                 groups,
                 scanner,
             }),
         })
+    }
+
+    /// Returns the gitleaks rules of `[redaction.secrets] gitleaks` that did not
+    /// load, each with its id and the reason.
+    pub fn gitleaks_rejected(&self) -> &[RejectedRule] {
+        &self.inner.gitleaks_rejected
+    }
+
+    /// Returns how many gitleaks rules loaded.
+    pub fn gitleaks_loaded(&self) -> usize {
+        self.inner.gitleaks_loaded
     }
 
     /// Redacts `text`, issuing placeholders into `vault`.
@@ -304,7 +362,7 @@ impl Redactor {
 
             findings.push(Finding {
                 kind: kind.to_string(),
-                vendor: detector.vendor.map(str::to_string),
+                vendor: detector.vendor.clone(),
                 start: candidate.start,
                 end: candidate.end,
                 replacement,

@@ -570,3 +570,69 @@ fn block_per_detector_names_it() {
     assert!(message.contains("secrets"), "{message}");
     assert!(!message.contains(AWS), "{message}");
 }
+
+const GITLEAKS_RULES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/data/secrets/gitleaks-b58d3f1.toml"
+);
+
+fn gitleaks_redactor() -> Redactor {
+    let config = policy(&format!("[secrets]\ngitleaks = {GITLEAKS_RULES:?}\n"));
+    Redactor::new(&config).unwrap()
+}
+
+#[test]
+fn gitleaks_rules_all_accounted() {
+    let redactor = gitleaks_redactor();
+    let rejected = redactor.gitleaks_rejected();
+    let report: Vec<String> = rejected
+        .iter()
+        .map(|rule| format!("{}: {}", rule.id, rule.reason))
+        .collect();
+    assert_eq!(
+        redactor.gitleaks_loaded() + rejected.len(),
+        222,
+        "{}",
+        report.join("\n")
+    );
+    for rule in rejected {
+        assert!(!rule.id.is_empty());
+        assert!(!rule.reason.is_empty(), "{}", rule.id);
+    }
+    // docs/redaction.md lists these rules and why they do not load.
+    let ids: Vec<&str> = rejected.iter().map(|rule| rule.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "generic-api-key",
+            "pkcs12-file",
+            "pypi-upload-token",
+            "vault-batch-token"
+        ],
+        "{}",
+        report.join("\n")
+    );
+    assert_eq!(redactor.gitleaks_loaded(), 218);
+}
+
+#[test]
+fn gitleaks_rule_finds_secret_group() {
+    let redactor = gitleaks_redactor();
+    // A random string in the npm token format, not a real token.
+    let token = "npm_k3j9x0q7w2m5v8b1n4c6z0a2s5d8f1g4h7j0";
+    let text = format!("//registry/:_authToken={token}\n");
+    let redaction = redactor.redact(&text, &mut Vault::new()).unwrap();
+    assert_eq!(redaction.findings.len(), 1, "{:?}", redaction.findings);
+    let finding = &redaction.findings[0];
+    assert_eq!(finding.kind, "secret");
+    assert_eq!(finding.vendor.as_deref(), Some("gitleaks:npm-access-token"));
+    assert_eq!(&text[finding.start..finding.end], token);
+}
+
+#[test]
+fn gitleaks_missing_file_is_invalid() {
+    let config = policy("[secrets]\ngitleaks = \"/nonexistent/gitleaks.toml\"\n");
+    let error = Redactor::new(&config).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidPolicy);
+    assert!(error.to_string().contains("gitleaks"), "{error}");
+}

@@ -56,7 +56,7 @@ pub(crate) struct Compiled {
     /// The finding kind and placeholder label.
     pub kind: String,
     /// For secrets, the vendor.
-    pub vendor: Option<&'static str>,
+    pub vendor: Option<String>,
     /// The operator for this detector's findings.
     pub operator: Operator,
     /// Breaks ties in the overlap rule; lower wins.
@@ -76,13 +76,15 @@ pub(crate) enum Matcher {
         automaton: AhoCorasick,
         whole_word: bool,
     },
+    /// A gitleaks rule, which runs its own keyword check, entropy threshold and allowlists.
+    Gitleaks(Box<super::gitleaks::Rule>),
 }
 
 /// A detector to compile: its metadata, its matcher and its prefilter keywords.
 pub(crate) struct Definition {
     pub group: String,
     pub kind: String,
-    pub vendor: Option<&'static str>,
+    pub vendor: Option<String>,
     pub operator: Operator,
     pub priority: u8,
     pub min_digits: usize,
@@ -103,7 +105,7 @@ impl Definition {
         Ok(Definition {
             group: spec.group.to_string(),
             kind: spec.kind.to_string(),
-            vendor: spec.vendor,
+            vendor: spec.vendor.map(str::to_string),
             operator,
             priority: spec.priority,
             min_digits: spec.min_digits,
@@ -270,6 +272,16 @@ impl Scanner {
                         });
                     }
                 }
+                return;
+            }
+            Matcher::Gitleaks(rule) => {
+                let mut spans = Vec::new();
+                rule.find(text, &mut spans);
+                found.extend(spans.into_iter().map(|(start, end)| Candidate {
+                    detector: index,
+                    start,
+                    end,
+                }));
                 return;
             }
         };
