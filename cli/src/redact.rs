@@ -17,9 +17,9 @@ pub struct RedactArgs {
     /// with placeholders when absent.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
-    /// `text` redacts the whole input as one text; `jsonl` reads one
+    /// `text` redacts the whole input as one text. `jsonl` reads one
     /// `{"text": ...}` object per line and writes the redacted text with its
-    /// findings, offsets in Unicode code points.
+    /// findings, whose offsets count Unicode code points.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// The file to redact; standard input when absent or `-`.

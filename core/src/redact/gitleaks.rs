@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 pub struct RejectedRule {
     /// The rule's `id`.
     pub id: String,
-    /// Why it was not loaded, such as the regex engine's error.
+    /// The reason it was not loaded, such as the regex engine's error.
     pub reason: String,
 }
 
@@ -299,7 +299,8 @@ impl Rule {
         }
     }
 
-    /// The `secretGroup` span, or the first capture group that matched, as gitleaks picks the secret.
+    /// Returns the `secretGroup` span, or else the span of the first capture
+    /// group that matched, as gitleaks picks the secret.
     fn secret_span(&self, captures: &Captures) -> Option<std::ops::Range<usize>> {
         if self.secret_group > 0 {
             return captures
