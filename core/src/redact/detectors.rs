@@ -158,8 +158,9 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         kind: "url_credentials",
         vendor: None,
         // `scheme://user:password@host` and the rest of the URL up to whitespace
-        // or a quote; the whole URL is the finding.
-        pattern: r#"(?-u:\b)[A-Za-z][A-Za-z0-9+.\-]{1,19}://[A-Za-z0-9._~%!$&*+,;=\-]{1,128}:[^\s/?#@"'<>`]{1,256}@[A-Za-z0-9._~%\-]{1,253}(?::[0-9]{1,5})?(?:[/?#][^\s"'<>`]{0,2048})?"#,
+        // or a quote; the whole URL is the finding. The parts are unbounded:
+        // bounded repetitions of the Unicode classes made the lazy DFA slow.
+        pattern: r#"(?-u:\b)[A-Za-z][A-Za-z0-9+.\-]{1,19}://[A-Za-z0-9._~%!$&*+,;=\-]+:[^\s/?#@"'<>`]+@[A-Za-z0-9._~%\-]+(?::[0-9]{1,5})?(?:[/?#][^\s"'<>`]*)?"#,
         keywords: &["://"],
         min_digits: 0,
         validator: Some(valid_url_credentials),
