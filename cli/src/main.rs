@@ -1,5 +1,5 @@
 //! The `ingate` command: replays traffic through a policy, counts tokens,
-//! lists the model catalog and lints policy files.
+//! lists the model catalog, lints policy files and redacts text.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod inspect;
+mod redact;
 mod replay;
 mod table;
 
@@ -29,6 +30,8 @@ enum Command {
     Models(inspect::ModelsArgs),
     /// Report aliases, pins and fallbacks that hit a sunset date, and fallback chain errors.
     Lint(inspect::LintArgs),
+    /// Redact PII and secrets from a text file or from JSON lines of `{"text": ...}`.
+    Redact(redact::RedactArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Count(args) => inspect::count(args),
         Command::Models(args) => inspect::models(args),
         Command::Lint(args) => inspect::lint(args),
+        Command::Redact(args) => redact::run(args),
     };
     match result {
         Ok(code) => code,

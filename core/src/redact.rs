@@ -30,7 +30,9 @@
 //! 4. The operator replaces each finding, or `block` rejects the text.
 
 mod chat;
+mod custom;
 mod detectors;
+mod gitleaks;
 mod scan;
 mod vault;
 
@@ -46,7 +48,10 @@ use crate::request::ChatRequest;
 pub use vault::{StreamRestorer, Vault};
 
 use detectors::{DETECTORS, GROUPS};
-use scan::{Candidate, Scanner};
+use scan::{Candidate, Definition, Scanner};
+
+pub use custom::{HashKey, PatternConfig, TermsConfig};
+pub use gitleaks::RejectedRule;
 
 /// The `[redaction]` table of a policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,18 +59,49 @@ use scan::{Candidate, Scanner};
 pub struct RedactionConfig {
     /// `false` turns redaction off.
     pub enabled: bool,
-    /// Detector names: `email`, `credit_card`, `secrets`.
+    /// Detector names: `email`, `phone`, `credit_card`, `iban`, `us_ssn`,
+    /// `ip_address`, `url_credentials`, `secrets`. The default is all of them.
     pub detectors: Vec<String>,
-    /// The operator applied to every finding.
+    /// The operator applied to every finding whose detector has none in `operators`.
     pub operator: Operator,
+    /// `[redaction.operators]`: the operator per detector name (`email = "mask"`,
+    /// `secrets = "block"`) or per pattern or term list name.
+    pub operators: BTreeMap<String, Operator>,
+    /// The HMAC-SHA256 key of the `hash` operator.
+    pub hash_key: Option<HashKey>,
+    /// The environment variable that contains the `hash` key, read when the
+    /// redactor is built; `hash_key` wins when both are set.
+    pub hash_key_env: Option<String>,
+    /// `[[redaction.patterns]]`: the policy's own regexes.
+    pub patterns: Vec<PatternConfig>,
+    /// `[[redaction.terms]]`: the policy's own term lists.
+    pub terms: Vec<TermsConfig>,
+    /// `[redaction.secrets]`: secret rules imported from other tools.
+    pub secrets: SecretsConfig,
+}
+
+/// The `[redaction.secrets]` table.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretsConfig {
+    /// A gitleaks TOML rule file whose rules run with the `secrets` detector,
+    /// giving findings of kind `secret` with vendor `gitleaks:<rule id>`.
+    /// NOTE: a relative path is relative to the working directory, not to the policy file.
+    pub gitleaks: Option<std::path::PathBuf>,
 }
 
 impl Default for RedactionConfig {
     fn default() -> RedactionConfig {
         RedactionConfig {
             enabled: true,
-            detectors: vec!["email".into(), "credit_card".into(), "secrets".into()],
+            detectors: GROUPS.iter().map(|group| group.to_string()).collect(),
             operator: Operator::Placeholder,
+            operators: BTreeMap::new(),
+            hash_key: None,
+            hash_key_env: None,
+            patterns: Vec::new(),
+            terms: Vec::new(),
+            secrets: SecretsConfig::default(),
         }
     }
 }
@@ -79,6 +115,12 @@ pub enum Operator {
     Placeholder,
     /// `[EMAIL]`.
     Mask,
+    /// The value with every character but the last 4 replaced by `*`:
+    /// `************1111`. Values of 4 characters or fewer become all `*`.
+    Partial,
+    /// `[EMAIL:` and the first 16 hex digits of HMAC-SHA256(key, kind, value) `]`,
+    /// the same for a value in every call that uses the same key.
+    Hash,
     /// Deny the call.
     Block,
 }
@@ -123,6 +165,10 @@ pub struct Redactor {
 struct Inner {
     enabled: bool,
     operator: Operator,
+    hash_key: Option<Vec<u8>>,
+    /// The gitleaks rules that did not load, with the reasons.
+    gitleaks_rejected: Vec<RejectedRule>,
+    gitleaks_loaded: usize,
     /// The configured detector names, deduplicated, in configuration order.
     groups: Vec<&'static str>,
     scanner: Scanner,
@@ -146,30 +192,82 @@ impl Redactor {
             }
         }
 
-        let specs: Vec<_> = if config.enabled {
-            DETECTORS
-                .iter()
-                .filter(|spec| groups.contains(&spec.group))
-                .collect()
+        let mut definitions = Vec::new();
+        if config.enabled {
+            for spec in DETECTORS.iter().filter(|spec| groups.contains(&spec.group)) {
+                let operator = config.operators.get(spec.group).copied();
+                definitions.push(Definition::built_in(
+                    spec,
+                    operator.unwrap_or(config.operator),
+                )?);
+            }
+            definitions.extend(custom::definitions(config)?);
+        }
+        let mut gitleaks_rejected = Vec::new();
+        let mut gitleaks_loaded = 0;
+        if let Some(path) = config
+            .secrets
+            .gitleaks
+            .as_deref()
+            .filter(|_| config.enabled && groups.contains(&"secrets"))
+        {
+            let (rules, rejected) = gitleaks::load(path)?;
+            gitleaks_loaded = rules.len();
+            gitleaks_rejected = rejected;
+            let operator = config.operators.get("secrets").copied();
+            for rule in rules {
+                definitions.push(Definition {
+                    group: "secrets".to_string(),
+                    kind: "secret".to_string(),
+                    vendor: Some(format!("gitleaks:{}", rule.id)),
+                    operator: operator.unwrap_or(config.operator),
+                    // Built-in secret detectors (priority 0) win ties.
+                    priority: 1,
+                    min_digits: 0,
+                    keywords: &[],
+                    validator: None,
+                    matcher: scan::Matcher::Gitleaks(Box::new(rule)),
+                });
+            }
+        }
+        custom::check_operator_names(config, &definitions)?;
+
+        let uses_hash = definitions.iter().any(|d| d.operator == Operator::Hash);
+        let hash_key = if uses_hash {
+            Some(custom::hash_key(config)?)
         } else {
-            Vec::new()
+            None
         };
-        let scanner = Scanner::new(&specs)?;
+        let scanner = Scanner::new(definitions)?;
 
         Ok(Redactor {
             inner: Arc::new(Inner {
                 enabled: config.enabled,
                 operator: config.operator,
+                hash_key,
+                gitleaks_rejected,
+                gitleaks_loaded,
                 groups,
                 scanner,
             }),
         })
     }
 
+    /// Returns the gitleaks rules of `[redaction.secrets] gitleaks` that did not
+    /// load, each with its id and the reason.
+    pub fn gitleaks_rejected(&self) -> &[RejectedRule] {
+        &self.inner.gitleaks_rejected
+    }
+
+    /// Returns how many gitleaks rules loaded.
+    pub fn gitleaks_loaded(&self) -> usize {
+        self.inner.gitleaks_loaded
+    }
+
     /// Redacts `text`, issuing placeholders into `vault`.
     ///
     /// The findings' offsets are byte offsets into `text`, the input.
-    /// With the `block` operator, any finding makes this return
+    /// A finding of a detector whose operator is `block` makes this return
     /// [`Error::RedactionBlocked`] and leaves the vault unchanged.
     pub fn redact(&self, text: &str, vault: &mut Vault) -> Result<Redaction> {
         if !self.inner.enabled {
@@ -186,10 +284,10 @@ impl Redactor {
                 findings: Vec::new(),
             });
         }
-        let mode = self.replacement_mode(candidates.iter().copied())?;
+        self.check_blocked(candidates.iter().copied())?;
 
         vault.reserve_literals(text);
-        Ok(self.apply(text, &candidates, mode, vault))
+        Ok(self.apply(text, &candidates, vault))
     }
 
     /// Redacts every text of a chat request in place, issuing placeholders into `vault`.
@@ -217,60 +315,54 @@ impl Redactor {
         chat::redact_chat(self, request, vault)
     }
 
-    /// Returns how to replace `candidates`, or [`Error::RedactionBlocked`]
-    /// naming the first candidate's detector when the operator is `block`.
-    fn replacement_mode(
-        &self,
-        candidates: impl Iterator<Item = Candidate> + Clone,
-    ) -> Result<ReplacementMode> {
+    /// Returns [`Error::RedactionBlocked`] naming the first candidate whose
+    /// detector's operator is `block`, with the count of that detector's candidates.
+    fn check_blocked(&self, candidates: impl Iterator<Item = Candidate> + Clone) -> Result<()> {
         let detectors = &self.inner.scanner.detectors;
-        match self.inner.operator {
-            Operator::Placeholder => Ok(ReplacementMode::Placeholder),
-            Operator::Mask => Ok(ReplacementMode::Mask),
-            Operator::Block => {
-                let Some(first) = candidates.clone().next() else {
-                    return Ok(ReplacementMode::Placeholder);
-                };
-                let group = detectors[first.detector].spec.group;
-                let count = candidates
-                    .filter(|candidate| detectors[candidate.detector].spec.group == group)
-                    .count();
-                Err(Error::RedactionBlocked {
-                    detector: group.to_string(),
-                    count,
-                })
-            }
-        }
+        let blocked = candidates
+            .clone()
+            .find(|candidate| detectors[candidate.detector].operator == Operator::Block);
+        let Some(first) = blocked else {
+            return Ok(());
+        };
+        let group = &detectors[first.detector].group;
+        let count = candidates
+            .filter(|candidate| &detectors[candidate.detector].group == group)
+            .count();
+        Err(Error::RedactionBlocked {
+            detector: group.clone(),
+            count,
+        })
     }
 
-    /// Replaces `candidates` (sorted, not overlapping) in `text`.
-    fn apply(
-        &self,
-        text: &str,
-        candidates: &[Candidate],
-        mode: ReplacementMode,
-        vault: &mut Vault,
-    ) -> Redaction {
+    /// Replaces `candidates` (sorted, not overlapping, none blocked) in `text`.
+    fn apply(&self, text: &str, candidates: &[Candidate], vault: &mut Vault) -> Redaction {
         let mut redacted = String::with_capacity(text.len());
         let mut findings = Vec::with_capacity(candidates.len());
         let mut position = 0;
 
         for candidate in candidates {
-            let spec = self.inner.scanner.detectors[candidate.detector].spec;
+            let detector = &self.inner.scanner.detectors[candidate.detector];
+            let kind = detector.kind.as_str();
             let value = &text[candidate.start..candidate.end];
-            let replacement = match mode {
-                ReplacementMode::Placeholder => vault.placeholder(spec.kind, value),
-                ReplacementMode::Mask => format!("[{}]", spec.kind.to_ascii_uppercase()),
+            let replacement = match detector.operator {
+                Operator::Placeholder | Operator::Block => vault.placeholder(kind, value),
+                Operator::Mask => format!("[{}]", kind.to_ascii_uppercase()),
+                Operator::Partial => custom::partial(value),
+                Operator::Hash => {
+                    let key = self.inner.hash_key.as_deref().unwrap_or_default();
+                    custom::hash(key, kind, value)
+                }
             };
-            vault.count(spec.kind);
+            vault.count(kind);
 
             redacted.push_str(&text[position..candidate.start]);
             redacted.push_str(&replacement);
             position = candidate.end;
 
             findings.push(Finding {
-                kind: spec.kind.to_string(),
-                vendor: spec.vendor.map(str::to_string),
+                kind: kind.to_string(),
+                vendor: detector.vendor.clone(),
                 start: candidate.start,
                 end: candidate.end,
                 replacement,
@@ -283,13 +375,6 @@ impl Redactor {
             findings,
         }
     }
-}
-
-/// The operators that replace a value; `block` never gets this far.
-#[derive(Clone, Copy)]
-enum ReplacementMode {
-    Placeholder,
-    Mask,
 }
 
 fn unknown_detector_message(name: &str) -> String {
@@ -329,6 +414,29 @@ impl fmt::Debug for Redaction {
             .field("findings", &self.findings)
             .finish()
     }
+}
+
+/// Converts a byte offset into `text` to a count of Unicode code points, the
+/// unit of Python's `str` indexes.
+///
+/// An offset inside a multi-byte character counts that character as not yet
+/// reached; an offset past the end counts the whole text.
+pub fn code_point_offset(text: &str, byte: usize) -> usize {
+    let byte = byte.min(text.len());
+    text.char_indices().take_while(|(at, _)| *at < byte).count()
+}
+
+/// Converts a byte offset into `text` to a count of UTF-16 code units, the
+/// unit of JavaScript, Java and Kotlin string indexes.
+///
+/// Offsets inside a character and past the end are treated as for
+/// [`code_point_offset`].
+pub fn utf16_offset(text: &str, byte: usize) -> usize {
+    let byte = byte.min(text.len());
+    text.char_indices()
+        .take_while(|(at, _)| *at < byte)
+        .map(|(_, c)| c.len_utf16())
+        .sum()
 }
 
 impl Redaction {

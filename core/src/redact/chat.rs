@@ -51,7 +51,7 @@ pub(super) fn redact_chat(
         return Ok(Vec::new());
     }
     let all: Vec<&Candidate> = targets.iter().flat_map(|t| &t.candidates).collect();
-    let mode = redactor.replacement_mode(all.into_iter().copied())?;
+    redactor.check_blocked(all.into_iter().copied())?;
 
     for target in &targets {
         vault.reserve_literals(&target.text);
@@ -65,7 +65,7 @@ pub(super) fn redact_chat(
         if target.candidates.is_empty() {
             continue;
         }
-        let redaction = redactor.apply(&target.text, &target.candidates, mode, vault);
+        let redaction = redactor.apply(&target.text, &target.candidates, vault);
         findings.extend(redaction.findings);
         write_back(request, target.location, redaction.text, &mut splices);
     }

@@ -8,6 +8,15 @@
 
 use std::ops::Range;
 
+mod pii;
+mod tokens;
+
+use pii::{
+    valid_iban, valid_international_phone, valid_ipv4, valid_ipv6, valid_national_phone,
+    valid_url_credentials, valid_us_phone, valid_us_ssn,
+};
+use tokens::{valid_google_key, valid_jwt, valid_pem_block};
+
 /// One built-in detector.
 #[derive(Debug)]
 pub(crate) struct DetectorSpec {
@@ -34,10 +43,21 @@ pub(crate) struct DetectorSpec {
 }
 
 /// The detector names a policy may list, in the order they are documented.
-pub(crate) const GROUPS: &[&str] = &["email", "credit_card", "secrets"];
+pub(crate) const GROUPS: &[&str] = &[
+    "email",
+    "phone",
+    "credit_card",
+    "iban",
+    "us_ssn",
+    "ip_address",
+    "url_credentials",
+    "secrets",
+];
 
-/// The built-in detectors. Secrets win ties over cards, and cards over emails,
-/// because a leaked credential does the most harm.
+/// The built-in detectors. Secrets win ties over URLs with credentials, those
+/// over cards, IBANs and SSNs, those over emails, and emails over IP addresses
+/// and phone numbers, because a leaked credential does the most harm and a
+/// phone-shaped digit run is the least specific.
 pub(crate) const DETECTORS: &[DetectorSpec] = &[
     DetectorSpec {
         group: "email",
@@ -49,7 +69,102 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         keywords: &["@"],
         min_digits: 0,
         validator: Some(valid_email),
+        priority: 3,
+    },
+    DetectorSpec {
+        group: "phone",
+        kind: "phone",
+        vendor: None,
+        // `+` and a country calling code of the US, UK, Germany, France, India,
+        // Brazil or Japan, then digit groups with single separators; the
+        // validator checks the national number's length per country.
+        pattern: r"\+(?:1|44|49|33|91|55|81)[ .\-]?(?:\(0\)[ ]?)?(?:\([0-9]{1,4}\)[ ]?)?[0-9]{1,5}(?:[ .\-][0-9]{1,8}){0,4}(?-u:\b)",
+        keywords: &["+1", "+44", "+49", "+33", "+91", "+55", "+81"],
+        min_digits: 7,
+        validator: Some(valid_international_phone),
+        priority: 4,
+    },
+    DetectorSpec {
+        group: "phone",
+        kind: "phone",
+        vendor: None,
+        // US and Canada: `(415) 555-0132`, `415-555-0132`, `415.555.0132`.
+        pattern: r"(?:\([0-9]{3}\)[ ]?|(?-u:\b)[0-9]{3}[.\-])[0-9]{3}[.\-][0-9]{4}(?-u:\b)",
+        keywords: &[],
+        min_digits: 10,
+        validator: Some(valid_us_phone),
+        priority: 4,
+    },
+    DetectorSpec {
+        group: "phone",
+        kind: "phone",
+        vendor: None,
+        // National forms with a trunk 0: UK `020 7946 0958`, Germany
+        // `030 1234567` and `089/1234567`, France `01 42 68 53 00`, Japan
+        // `03-1234-5678` and `090-1234-5678`; India's `98765 43210`; Brazil's
+        // `(11) 98765-4321`. Separators are required, so a bare run of digits
+        // is never a phone number.
+        pattern: r"(?-u:\b)0[1-9][0-9]{0,4}(?:[ /\-][0-9]{2,8}){1,4}(?-u:\b)|(?-u:\b)[6-9][0-9]{4}[ \-][0-9]{5}(?-u:\b)|\([1-9][0-9]\)[ ]?9?[0-9]{4}-[0-9]{4}(?-u:\b)",
+        keywords: &[],
+        min_digits: 9,
+        validator: Some(valid_national_phone),
+        priority: 4,
+    },
+    DetectorSpec {
+        group: "iban",
+        kind: "iban",
+        vendor: None,
+        // A country code, 2 check digits and up to 30 letters or digits, without
+        // spaces or in groups of 4; the validator checks length and mod 97.
+        pattern: r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?(?-u:\b)",
+        keywords: &[],
+        min_digits: 4,
+        validator: Some(valid_iban),
         priority: 2,
+    },
+    DetectorSpec {
+        group: "us_ssn",
+        kind: "us_ssn",
+        vendor: None,
+        pattern: r"(?-u:\b)[0-9]{3}-[0-9]{2}-[0-9]{4}(?-u:\b)",
+        keywords: &[],
+        min_digits: 9,
+        validator: Some(valid_us_ssn),
+        priority: 2,
+    },
+    DetectorSpec {
+        group: "ip_address",
+        kind: "ip_address",
+        vendor: None,
+        pattern: r"(?-u:\b)(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?-u:\b)",
+        keywords: &["."],
+        min_digits: 4,
+        validator: Some(valid_ipv4),
+        priority: 3,
+    },
+    DetectorSpec {
+        group: "ip_address",
+        kind: "ip_address",
+        vendor: None,
+        // Hex groups joined by `:` or `::`; the validator parses the candidate.
+        pattern: r"(?-u:\b)[0-9A-Fa-f]{1,4}(?::{1,2}[0-9A-Fa-f]{1,4}){1,7}(?:::)?",
+        keywords: &[":"],
+        min_digits: 0,
+        validator: Some(valid_ipv6),
+        priority: 3,
+    },
+    DetectorSpec {
+        group: "url_credentials",
+        kind: "url_credentials",
+        vendor: None,
+        // `scheme://user:password@host` and the rest of the URL up to whitespace
+        // or a quote; the whole URL is the finding. The parts are unbounded:
+        // bounded repetitions of the Unicode classes made the lazy DFA slow.
+        pattern: r#"(?-u:\b)[A-Za-z][A-Za-z0-9+.\-]{1,19}://[A-Za-z0-9._~%!$&*+,;=\-]+:[^\s/?#@"'<>`]+@[A-Za-z0-9._~%\-]+(?::[0-9]{1,5})?(?:[/?#][^\s"'<>`]*)?"#,
+        keywords: &["://"],
+        min_digits: 0,
+        validator: Some(valid_url_credentials),
+        priority: 1,
     },
     DetectorSpec {
         group: "credit_card",
@@ -63,7 +178,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         keywords: &[],
         min_digits: 12,
         validator: Some(valid_card),
-        priority: 1,
+        priority: 2,
     },
     DetectorSpec {
         group: "secrets",
@@ -131,6 +246,77 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         keywords: &["github_pat_"],
         min_digits: 0,
         validator: Some(random_looking),
+        priority: 0,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("slack"),
+        // Bot, user, app and refresh tokens: `xox?-`, 1 to 3 numeric ids and a
+        // random tail.
+        pattern: r"(?-u:\b)xox[abeoprs]-(?:[0-9]{8,14}-){1,3}[A-Za-z0-9]{24,64}(?-u:\b)",
+        keywords: &["xox"],
+        min_digits: 0,
+        validator: Some(random_looking),
+        priority: 0,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("slack"),
+        // Incoming webhook URLs.
+        pattern: r"https://hooks\.slack\.com/services/T[A-Z0-9]{8,12}/B[A-Z0-9]{8,12}/[A-Za-z0-9]{24}(?-u:\b)",
+        keywords: &["hooks.slack.com"],
+        min_digits: 0,
+        validator: None,
+        priority: 0,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("stripe"),
+        // Secret and restricted keys, live and test; publishable `pk_` keys are public.
+        pattern: r"(?-u:\b)(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,247}(?-u:\b)",
+        keywords: &["sk_live_", "sk_test_", "rk_live_", "rk_test_"],
+        min_digits: 0,
+        validator: Some(random_looking),
+        priority: 0,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("google"),
+        // API keys: `AIza` and 35 URL-safe base64 characters.
+        pattern: r"(?-u:\b)AIza[0-9A-Za-z_\-]{35}",
+        keywords: &["AIza"],
+        min_digits: 0,
+        validator: Some(valid_google_key),
+        priority: 0,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("jwt"),
+        // Header, payload and signature in base64url; a JSON header starts `eyJ`.
+        // The validator decodes the header.
+        pattern: r"(?-u:\b)eyJ[A-Za-z0-9_\-]{8,4096}\.[A-Za-z0-9_\-]{2,16384}\.[A-Za-z0-9_\-]{0,4096}",
+        keywords: &["eyJ"],
+        min_digits: 0,
+        validator: Some(valid_jwt),
+        priority: 0,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("private_key"),
+        // A whole PEM private key block, from `-----BEGIN … PRIVATE KEY-----`
+        // to the nearest matching `-----END … PRIVATE KEY-----`. The body may
+        // carry RFC 1421 headers and `\n` escapes when the key sits in a JSON
+        // or shell string.
+        pattern: r"-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----[A-Za-z0-9+/=\s:,.\-\\]*?-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----",
+        keywords: &["-----BEGIN "],
+        min_digits: 0,
+        validator: Some(valid_pem_block),
         priority: 0,
     },
 ];

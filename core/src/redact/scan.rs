@@ -5,6 +5,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 
+use super::Operator;
 use super::detectors::DetectorSpec;
 use crate::error::{Error, Result};
 
@@ -47,34 +48,100 @@ struct KeywordSet {
     owners: Vec<Vec<usize>>,
 }
 
-/// One enabled detector with its compiled regex.
+/// One enabled detector: a built-in one or a policy's pattern or term list.
 pub(crate) struct Compiled {
-    pub spec: &'static DetectorSpec,
-    regex: Regex,
+    /// The name that `[redaction.operators]` and block errors use: the
+    /// built-in group (`email`, `secrets`) or the policy's pattern name.
+    pub group: String,
+    /// The finding kind and placeholder label.
+    pub kind: String,
+    /// For secrets, the vendor.
+    pub vendor: Option<String>,
+    /// The operator for this detector's findings.
+    pub operator: Operator,
+    /// Breaks ties in the overlap rule; lower wins.
+    pub priority: u8,
+    min_digits: usize,
+    validator: Option<fn(&str, std::ops::Range<usize>) -> bool>,
+    matcher: Matcher,
+}
+
+/// How a detector finds candidates.
+pub(crate) enum Matcher {
+    /// Every match of the regex is a candidate.
+    Regex(Regex),
+    /// Every occurrence of a term is a candidate; with `whole_word`, only
+    /// occurrences not glued to a letter, digit or `_` on either side.
+    Terms {
+        automaton: AhoCorasick,
+        whole_word: bool,
+    },
+    /// A gitleaks rule, which runs its own keyword check, entropy threshold and allowlists.
+    Gitleaks(Box<super::gitleaks::Rule>),
+}
+
+/// A detector to compile: its metadata, its matcher and its prefilter keywords.
+pub(crate) struct Definition {
+    pub group: String,
+    pub kind: String,
+    pub vendor: Option<String>,
+    pub operator: Operator,
+    pub priority: u8,
+    pub min_digits: usize,
+    pub keywords: &'static [&'static str],
+    pub validator: Option<fn(&str, std::ops::Range<usize>) -> bool>,
+    pub matcher: Matcher,
+}
+
+impl Definition {
+    /// Compiles a built-in detector with the operator the policy chose for it.
+    pub fn built_in(spec: &'static DetectorSpec, operator: Operator) -> Result<Definition> {
+        let regex = Regex::new(spec.pattern).map_err(|error| {
+            Error::invalid_policy(format!(
+                "built-in detector `{}` has an invalid regex: {error}",
+                spec.group
+            ))
+        })?;
+        Ok(Definition {
+            group: spec.group.to_string(),
+            kind: spec.kind.to_string(),
+            vendor: spec.vendor.map(str::to_string),
+            operator,
+            priority: spec.priority,
+            min_digits: spec.min_digits,
+            keywords: spec.keywords,
+            validator: spec.validator,
+            matcher: Matcher::Regex(regex),
+        })
+    }
 }
 
 impl Scanner {
-    /// Compiles the regexes and the keyword automaton of `specs`.
-    pub fn new(specs: &[&'static DetectorSpec]) -> Result<Scanner> {
-        let mut detectors = Vec::with_capacity(specs.len());
+    /// Builds the keyword automata over compiled detector `definitions`.
+    pub fn new(definitions: Vec<Definition>) -> Result<Scanner> {
+        let mut detectors = Vec::with_capacity(definitions.len());
         let mut keywords: Vec<String> = Vec::new();
         let mut keyword_owners: Vec<Vec<usize>> = Vec::new();
         let mut unfiltered = Vec::new();
 
-        for (index, spec) in specs.iter().enumerate() {
-            let regex = Regex::new(spec.pattern).map_err(|error| {
-                Error::invalid_policy(format!(
-                    "built-in detector `{}` has an invalid regex: {error}",
-                    spec.group
-                ))
-            })?;
-            detectors.push(Compiled { spec, regex });
+        for (index, definition) in definitions.into_iter().enumerate() {
+            let spec_keywords = definition.keywords;
+            detectors.push(Compiled {
+                group: definition.group,
+                kind: definition.kind,
+                vendor: definition.vendor,
+                operator: definition.operator,
+                priority: definition.priority,
+                min_digits: definition.min_digits,
+                validator: definition.validator,
+                matcher: definition.matcher,
+            });
 
-            if spec.keywords.is_empty() {
+            if spec_keywords.is_empty() {
                 unfiltered.push(index);
             }
             // Keywords shared by several detectors become one automaton pattern.
-            for keyword in spec.keywords {
+            for keyword in spec_keywords {
                 match keywords.iter().position(|k| k == keyword) {
                     Some(id) => keyword_owners[id].push(index),
                     None => {
@@ -139,7 +206,7 @@ impl Scanner {
             if !*run {
                 continue;
             }
-            let min_digits = self.detectors[index].spec.min_digits;
+            let min_digits = self.detectors[index].min_digits;
             if min_digits > 0 {
                 let count = *digits.get_or_insert_with(|| count_digits(text));
                 if count < min_digits {
@@ -190,10 +257,38 @@ impl Scanner {
     /// a valid value inside a rejected one is still found.
     fn search(&self, index: usize, text: &str, found: &mut Vec<Candidate>) {
         let detector = &self.detectors[index];
+        let regex = match &detector.matcher {
+            Matcher::Regex(regex) => regex,
+            Matcher::Terms {
+                automaton,
+                whole_word,
+            } => {
+                for hit in automaton.find_iter(text) {
+                    if !*whole_word || is_whole_word(text, hit.start(), hit.end()) {
+                        found.push(Candidate {
+                            detector: index,
+                            start: hit.start(),
+                            end: hit.end(),
+                        });
+                    }
+                }
+                return;
+            }
+            Matcher::Gitleaks(rule) => {
+                let mut spans = Vec::new();
+                rule.find(text, &mut spans);
+                found.extend(spans.into_iter().map(|(start, end)| Candidate {
+                    detector: index,
+                    start,
+                    end,
+                }));
+                return;
+            }
+        };
         let mut at = 0;
         while at <= text.len() {
             let input = Input::new(text).span(at..text.len());
-            let Some(matched) = detector.regex.search(&input) else {
+            let Some(matched) = regex.search(&input) else {
                 break;
             };
             let start = matched.start();
@@ -220,7 +315,10 @@ impl Compiled {
     /// Returns the end of the longest match starting at `start` that the
     /// validator accepts, trying at most [`MAX_SHORTER_TRIES`] shorter ones.
     fn longest_valid(&self, text: &str, start: usize, end: usize) -> Option<usize> {
-        let Some(validator) = self.spec.validator else {
+        let Some(validator) = self.validator else {
+            return Some(end);
+        };
+        let Matcher::Regex(regex) = &self.matcher else {
             return Some(end);
         };
         let mut end = end;
@@ -237,7 +335,7 @@ impl Compiled {
             let shorter = Input::new(text)
                 .span(start..previous_char_boundary(text, end))
                 .anchored(Anchored::Yes);
-            match self.regex.search(&shorter) {
+            match regex.search(&shorter) {
                 Some(matched) if matched.end() > start && matched.end() < end => {
                     end = matched.end();
                 }
@@ -264,9 +362,8 @@ pub(crate) fn resolve_overlaps(
             .then((b.end - b.start).cmp(&(a.end - a.start)))
             .then(
                 detectors[a.detector]
-                    .spec
                     .priority
-                    .cmp(&detectors[b.detector].spec.priority),
+                    .cmp(&detectors[b.detector].priority),
             )
             .then(a.detector.cmp(&b.detector))
     });
@@ -279,6 +376,15 @@ pub(crate) fn resolve_overlaps(
         }
     }
     kept
+}
+
+/// Returns `true` when the characters on both sides of `start..end` are not
+/// letters, digits or `_`.
+fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let before = text[..start].chars().next_back().is_some_and(word);
+    let after = text[end..].chars().next().is_some_and(word);
+    !before && !after
 }
 
 fn count_digits(text: &str) -> usize {
@@ -327,16 +433,24 @@ mod tests {
     static TAIL: DetectorSpec = spec("cde", &["cde"], 0);
     static ALWAYS: DetectorSpec = spec("zz", &[], 0);
 
+    fn scanner(specs: &[&'static DetectorSpec]) -> Scanner {
+        let definitions = specs
+            .iter()
+            .map(|spec| Definition::built_in(spec, Operator::Placeholder).unwrap())
+            .collect();
+        Scanner::new(definitions).unwrap()
+    }
+
     #[test]
     fn prefix_keyword_triggers_under_longer_hit() {
-        let scanner = Scanner::new(&[&SHORT, &LONG]).unwrap();
+        let scanner = scanner(&[&SHORT, &LONG]);
         assert_eq!(scanner.triggered("xabcx"), [true, true]);
         assert_eq!(scanner.triggered("xabx"), [true, false]);
     }
 
     #[test]
     fn overlapping_keywords_both_trigger() {
-        let scanner = Scanner::new(&[&LONG, &TAIL]).unwrap();
+        let scanner = scanner(&[&LONG, &TAIL]);
         assert_eq!(scanner.triggered("abcde"), [true, true]);
         assert_eq!(scanner.triggered("abxde"), [false, false]);
     }
@@ -345,7 +459,7 @@ mod tests {
 
     #[test]
     fn single_byte_keywords_trigger() {
-        let scanner = Scanner::new(&[&AT, &LONG]).unwrap();
+        let scanner = scanner(&[&AT, &LONG]);
         assert_eq!(scanner.prefilters.len(), 2);
         assert_eq!(scanner.triggered("x@y abc"), [true, true]);
         assert_eq!(scanner.triggered("x@y"), [true, false]);
@@ -354,13 +468,13 @@ mod tests {
 
     #[test]
     fn detector_without_keywords_always_runs() {
-        let scanner = Scanner::new(&[&LONG, &ALWAYS]).unwrap();
+        let scanner = scanner(&[&LONG, &ALWAYS]);
         assert_eq!(scanner.triggered("nothing"), [false, true]);
     }
 
     #[test]
     fn overlap_rule_earliest_then_longest_then_priority() {
-        let scanner = Scanner::new(&[&SHORT, &LONG, &TAIL]).unwrap();
+        let scanner = scanner(&[&SHORT, &LONG, &TAIL]);
         let found = |start, end, detector| Candidate {
             detector,
             start,
