@@ -102,7 +102,8 @@ fn redact_prompts(c: &mut Criterion) {
         "expected the full prompt file, got {} prompts",
         prompts.len()
     );
-    let all = ["email", "credit_card", "secrets"];
+    let defaults = RedactionConfig::default().detectors;
+    let all: Vec<&str> = defaults.iter().map(String::as_str).collect();
     bench_texts(c, "awesome_chatgpt_prompts", &prompts, &all);
 
     // One detector at a time, to show which one costs what; `none` is the copy
