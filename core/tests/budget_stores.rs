@@ -1,5 +1,9 @@
-//! Budget behaviour run against every store: `memory:`, `sqlite:PATH` and,
-//! once its store exists, `redis://`.
+//! Budget behaviour run against every store: `memory:`, `sqlite:PATH` and
+//! `redis://`.
+//!
+//! The Redis cases need `INGATE_TEST_REDIS_URL` (a server to share) and
+//! `INGATE_TEST_REDIS_SERVER` (the `redis-server` binary, for the restart
+//! case); `scripts/test.sh` sets both and starts the server.
 //!
 //! Cases that need several processes re-run this test binary: the parent
 //! runs an ignored child test with `--ignored --exact` and passes its
@@ -11,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::thread;
 
-use ingate::budget::{Amounts, Ledger, MemoryStore, SqliteStore, Store};
+use ingate::budget::{Amounts, Ledger, MemoryStore, RedisStore, SqliteStore, Store};
 use ingate::config::PolicyConfig;
 use jiff::{SignedDuration, Timestamp};
 use rust_decimal::Decimal;
@@ -39,10 +43,36 @@ struct Subject {
     _dir: Option<tempfile::TempDir>,
 }
 
+fn redis_url() -> String {
+    std::env::var("INGATE_TEST_REDIS_URL").unwrap_or_else(|_| {
+        panic!(
+            "INGATE_TEST_REDIS_URL is not set; run `bash scripts/test.sh`, which starts \
+             redis-server on 127.0.0.1, or set it to redis://127.0.0.1:PORT/0 of a server you started"
+        )
+    })
+}
+
+/// Returns a key prefix no other test uses, so tests can share one Redis database.
+fn unique_prefix() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let count = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!(
+        "ingate-test-{}-{}-{count}",
+        std::process::id(),
+        Timestamp::now().as_nanosecond()
+    )
+}
+
 fn subjects() -> Vec<Subject> {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = SqliteStore::open(&dir.path().join("budget.sqlite3")).unwrap();
+    let redis = RedisStore::with_prefix(&redis_url(), &unique_prefix()).unwrap();
     vec![
+        Subject {
+            name: "redis",
+            store: Arc::new(redis),
+            _dir: None,
+        },
         Subject {
             name: "memory",
             store: Arc::new(MemoryStore::new()),
@@ -121,10 +151,10 @@ fn concurrent_threads_stop_at_limit() {
 #[test]
 #[ignore = "run by the multi-process tests in a child process"]
 fn child_process() {
-    let path = std::env::var("INGATE_TEST_CHILD_SQLITE").expect("INGATE_TEST_CHILD_SQLITE");
+    let target = std::env::var("INGATE_TEST_CHILD_STORE").expect("INGATE_TEST_CHILD_STORE");
     let mode = std::env::var("INGATE_TEST_CHILD_MODE").expect("INGATE_TEST_CHILD_MODE");
     let now = at(&std::env::var("INGATE_TEST_CHILD_NOW").expect("INGATE_TEST_CHILD_NOW"));
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(path.as_ref()).unwrap());
+    let store = open_target(&target);
     let config = config(ACME_SEARCH);
     let ledger = Arc::new(Ledger::new(&config.budgets, 10, store));
     match mode.as_str() {
@@ -142,7 +172,16 @@ fn child_process() {
     }
 }
 
-fn child(path: &std::path::Path, mode: &str, now: Timestamp) -> Command {
+/// Opens `sqlite:PATH` or `PREFIX@redis://...`, the stores that several processes share.
+fn open_target(target: &str) -> Arc<dyn Store> {
+    if let Some(path) = target.strip_prefix("sqlite:") {
+        return Arc::new(SqliteStore::open(path.as_ref()).unwrap());
+    }
+    let (prefix, url) = target.split_once('@').unwrap();
+    Arc::new(RedisStore::with_prefix(url, prefix).unwrap())
+}
+
+fn child(target: &str, mode: &str, now: Timestamp) -> Command {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
         .args([
@@ -152,81 +191,94 @@ fn child(path: &std::path::Path, mode: &str, now: Timestamp) -> Command {
             "--nocapture",
             "--test-threads=1",
         ])
-        .env("INGATE_TEST_CHILD_SQLITE", path)
+        .env("INGATE_TEST_CHILD_STORE", target)
         .env("INGATE_TEST_CHILD_MODE", mode)
         .env("INGATE_TEST_CHILD_NOW", now.to_string())
         .stdout(Stdio::piped());
     command
 }
 
-#[test]
-fn sqlite_processes_stop_at_limit() {
+/// Returns the shared-store targets for the multi-process cases, with the directory that holds the SQLite file.
+fn targets() -> (Vec<String>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("budget.sqlite3");
-    let now = at("2026-12-04T12:00:00Z");
     // Create the schema once, so the children do not race to create it.
     SqliteStore::open(&path).unwrap();
+    let sqlite = format!("sqlite:{}", path.display());
+    let redis = format!("{}@{}", unique_prefix(), redis_url());
+    (vec![sqlite, redis], dir)
+}
 
-    let children: Vec<_> = (0..4)
-        .map(|_| child(&path, "calls", now).spawn().unwrap())
-        .collect();
-    let mut allowed = 0;
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        assert!(output.status.success(), "child failed: {:?}", output.status);
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let line = stdout
-            .lines()
-            .find_map(|line| line.split("allowed=").nth(1))
-            .unwrap_or_else(|| panic!("no allowed= line in child output: {stdout}"));
-        let digits: String = line.chars().take_while(char::is_ascii_digit).collect();
-        allowed += digits.parse::<usize>().unwrap();
+#[test]
+fn processes_stop_at_limit() {
+    let now = at("2026-12-04T12:00:00Z");
+    let (targets, _dir) = targets();
+    for target in targets {
+        let children: Vec<_> = (0..4)
+            .map(|_| child(&target, "calls", now).spawn().unwrap())
+            .collect();
+        let mut allowed = 0;
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "{target}: child failed: {:?}",
+                output.status
+            );
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let line = stdout
+                .lines()
+                .find_map(|line| line.split("allowed=").nth(1))
+                .unwrap_or_else(|| panic!("no allowed= line in child output: {stdout}"));
+            let digits: String = line.chars().take_while(char::is_ascii_digit).collect();
+            allowed += digits.parse::<usize>().unwrap();
+        }
+        assert_eq!(allowed, 20, "{target}");
+
+        let config = config(ACME_SEARCH);
+        let ledger = Ledger::new(&config.budgets, 10, open_target(&target));
+        let (settled, reserved, _) = spent(&ledger, "acme/search", now);
+        assert_eq!(settled, Decimal::ONE, "{target}");
+        assert_eq!(reserved, Decimal::ZERO, "{target}");
     }
-    assert_eq!(allowed, 20);
-
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
-    let config = config(ACME_SEARCH);
-    let ledger = Ledger::new(&config.budgets, 10, store);
-    let (settled, reserved, _) = spent(&ledger, "acme/search", now);
-    assert_eq!(settled, Decimal::ONE);
-    assert_eq!(reserved, Decimal::ZERO);
 }
 
 #[test]
 fn killed_process_reservation_expires() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("budget.sqlite3");
     let now = at("2026-12-04T12:00:00Z");
-    SqliteStore::open(&path).unwrap();
+    let (targets, _dir) = targets();
+    for target in targets {
+        let mut holder = child(&target, "hold", now).spawn().unwrap();
+        let mut stdout = std::io::BufReader::new(holder.stdout.take().unwrap());
+        let mut line = String::new();
+        // The test harness prints the child's output after its own `test child_process ... ` prefix.
+        while !line.contains("reserved=") {
+            line.clear();
+            let read = std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
+            assert!(read > 0, "{target}: the child exited before it reserved");
+        }
+        // Child::kill sends SIGKILL on Unix.
+        holder.kill().unwrap();
+        holder.wait().unwrap();
 
-    let mut holder = child(&path, "hold", now).spawn().unwrap();
-    let mut stdout = std::io::BufReader::new(holder.stdout.take().unwrap());
-    let mut line = String::new();
-    // The test harness prints the child's output after its own `test child_process ... ` prefix.
-    while !line.contains("reserved=") {
-        line.clear();
-        let read = std::io::BufRead::read_line(&mut stdout, &mut line).unwrap();
-        assert!(read > 0, "the child exited before it reserved");
+        let config = config(ACME_SEARCH);
+        let ledger = Ledger::new(&config.budgets, 10, open_target(&target));
+        let (settled, reserved, count) = spent(&ledger, "acme/search", now);
+        assert_eq!(settled, Decimal::ZERO, "{target}");
+        assert_eq!(reserved, "0.40".parse::<Decimal>().unwrap(), "{target}");
+        assert_eq!(count, 1, "{target}");
+
+        // The children use a 10-second lease.
+        let later = now + SignedDuration::from_secs(10);
+        let (settled, reserved, count) = spent(&ledger, "acme/search", later);
+        assert_eq!(settled, Decimal::ZERO, "{target}");
+        assert_eq!(reserved, Decimal::ZERO, "{target}");
+        assert_eq!(count, 0, "{target}");
+        assert!(
+            ledger.reserve("acme/search", usd("1.00"), later).is_ok(),
+            "{target}"
+        );
     }
-    // Child::kill sends SIGKILL on Unix.
-    holder.kill().unwrap();
-    holder.wait().unwrap();
-
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
-    let config = config(ACME_SEARCH);
-    let ledger = Ledger::new(&config.budgets, 10, store);
-    let (settled, reserved, count) = spent(&ledger, "acme/search", now);
-    assert_eq!(settled, Decimal::ZERO);
-    assert_eq!(reserved, "0.40".parse::<Decimal>().unwrap());
-    assert_eq!(count, 1);
-
-    // The children use a 10-second lease.
-    let later = now + SignedDuration::from_secs(10);
-    let (settled, reserved, count) = spent(&ledger, "acme/search", later);
-    assert_eq!(settled, Decimal::ZERO);
-    assert_eq!(reserved, Decimal::ZERO);
-    assert_eq!(count, 0);
-    assert!(ledger.reserve("acme/search", usd("1.00"), later).is_ok());
 }
 
 #[test]
@@ -406,4 +458,180 @@ fn unreadable_sqlite_path_is_store_error() {
     let dir = tempfile::tempdir().unwrap();
     let error = SqliteStore::open(&dir.path().join("missing/dir/budget.sqlite3")).unwrap_err();
     assert_eq!(error.kind(), ingate::ErrorKind::StoreUnavailable);
+}
+
+/// A `redis-server` that this test starts on 127.0.0.1 with append-only persistence.
+struct RedisServer {
+    process: std::process::Child,
+    port: u16,
+    dir: std::path::PathBuf,
+}
+
+impl RedisServer {
+    fn start(dir: &std::path::Path, port: u16) -> RedisServer {
+        let binary = std::env::var("INGATE_TEST_REDIS_SERVER").unwrap_or_else(|_| {
+            panic!(
+                "INGATE_TEST_REDIS_SERVER is not set; run `bash scripts/test.sh`, or set it to \
+                 the path of redis-server"
+            )
+        });
+        let process = Command::new(binary)
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--save",
+                "",
+            ])
+            .arg("--dir")
+            .arg(dir)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = RedisServer {
+            process,
+            port,
+            dir: dir.to_path_buf(),
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("redis-server did not start on 127.0.0.1:{port}");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    fn stop(mut self) -> (std::path::PathBuf, u16) {
+        self.process.kill().unwrap();
+        self.process.wait().unwrap();
+        (self.dir.clone(), self.port)
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+#[test]
+fn redis_restart_keeps_spend() {
+    use ingate::{CallOptions, ChatRequest, Clock, ManualClock, Policy, Usage};
+
+    let dir = tempfile::tempdir().unwrap();
+    // The shared test server listens on INGATE_TEST_REDIS_URL's port; this one uses the next port.
+    let shared_port: u16 = redis_url()
+        .rsplit(':')
+        .next()
+        .and_then(|tail| tail.split('/').next())
+        .and_then(|port| port.parse().ok())
+        .unwrap_or(6390);
+    let server = RedisServer::start(dir.path(), shared_port + 1);
+    let policy_text = format!(
+        "[store]\nurl = \"{}\"\non_error = \"deny\"\n[[budgets]]\nscope = \"acme\"\nusd_per_day = \"100\"\n",
+        server.url()
+    );
+    let clock = Arc::new(ManualClock::new(at("2026-12-04T12:00:00Z")));
+    let policy = Policy::from_toml(&policy_text)
+        .unwrap()
+        .with_clock(clock.clone());
+    let request = || {
+        ChatRequest::from_value(serde_json::json!({
+            "model": "gpt-4o",
+            "messages": [{"role": "user", "content": "Summarize the report."}],
+            "max_tokens": 100
+        }))
+        .unwrap()
+    };
+    let options = || CallOptions {
+        scope: Some("acme".into()),
+        tags: Default::default(),
+    };
+    let usage = Usage {
+        input_tokens: 1000,
+        output_tokens: 100,
+        ..Usage::default()
+    };
+
+    let mut before = Decimal::ZERO;
+    for _ in 0..3 {
+        let mut call = policy.begin(request(), options()).unwrap();
+        let record = call.finish(usage).unwrap();
+        assert_eq!(record.store_error, None);
+        before += record.cost_usd;
+    }
+    assert!(before > Decimal::ZERO);
+
+    // Stop the server in the middle of the run: calls are denied and the records say why.
+    let (dir_path, port) = server.stop();
+    let denied = policy.begin(request(), options()).unwrap_err();
+    assert_eq!(denied.error.kind(), ingate::ErrorKind::StoreUnavailable);
+    let store_error = denied.record.store_error.clone().unwrap();
+    assert!(store_error.contains("on_error = \"deny\""), "{store_error}");
+    assert_eq!(
+        denied.record.deny_reason.as_deref(),
+        Some("store_unavailable")
+    );
+
+    // After a restart from the append-only file, the spend from before the stop is intact.
+    let _server = RedisServer::start(&dir_path, port);
+    let status_ledger = {
+        let config = config(&policy_text);
+        Ledger::new(
+            &config.budgets,
+            config.store.lease_seconds,
+            Arc::new(RedisStore::open(&config.store.url).unwrap()),
+        )
+    };
+    let (settled, reserved, count) = spent(&status_ledger, "acme", clock.now());
+    assert_eq!(settled, before);
+    assert_eq!(reserved, Decimal::ZERO);
+    assert_eq!(count, 0);
+
+    let mut call = policy.begin(request(), options()).unwrap();
+    let record = call.finish(usage).unwrap();
+    assert_eq!(record.store_error, None);
+    let (settled, _, _) = spent(&status_ledger, "acme", clock.now());
+    assert_eq!(settled, before + record.cost_usd);
+}
+
+#[test]
+fn on_error_allow_records_store_error() {
+    use ingate::{CallOptions, ChatRequest, Policy};
+
+    // Nothing listens on port 9 of 127.0.0.1 (the discard port), so every connection fails.
+    let policy = Policy::from_toml(
+        "[store]\nurl = \"redis://127.0.0.1:9/0\"\non_error = \"allow\"\n\
+         [[budgets]]\nscope = \"acme\"\nusd_per_day = \"1\"\n",
+    )
+    .unwrap();
+    let request = ChatRequest::from_value(serde_json::json!({
+        "model": "gpt-4o",
+        "messages": [{"role": "user", "content": "Hello"}],
+        "max_tokens": 10
+    }))
+    .unwrap();
+    let mut call = policy
+        .begin(
+            request,
+            CallOptions {
+                scope: Some("acme".into()),
+                tags: Default::default(),
+            },
+        )
+        .unwrap();
+    let record = call.abort("test");
+    let store_error = record.store_error.unwrap();
+    assert!(
+        store_error.contains("on_error = \"allow\""),
+        "{store_error}"
+    );
 }
