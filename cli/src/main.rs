@@ -1,11 +1,12 @@
 //! The `ingate` command: replays traffic through a policy, counts tokens,
-//! lists the model catalog and lints policy files.
+//! lists the model catalog, lints policy files and reports budget status.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod budget;
 mod inspect;
 mod replay;
 mod table;
@@ -29,6 +30,8 @@ enum Command {
     Models(inspect::ModelsArgs),
     /// Report aliases, pins and fallbacks that hit a sunset date, and fallback chain errors.
     Lint(inspect::LintArgs),
+    /// Inspect budgets in the policy's store.
+    Budget(budget::BudgetArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Count(args) => inspect::count(args),
         Command::Models(args) => inspect::models(args),
         Command::Lint(args) => inspect::lint(args),
+        Command::Budget(args) => budget::run(args),
     };
     match result {
         Ok(code) => code,
