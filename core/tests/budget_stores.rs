@@ -147,7 +147,7 @@ fn concurrent_threads_stop_at_limit() {
     }
 }
 
-/// Child side of the multi-process cases; does nothing useful on its own.
+/// Runs the child side of the multi-process cases, set up by the `INGATE_TEST_CHILD_*` variables.
 #[test]
 #[ignore = "run by the multi-process tests in a child process"]
 fn child_process() {

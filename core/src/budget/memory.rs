@@ -38,8 +38,9 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // Every method holds the lock for one whole reserve or settle, and a
-        // panic inside one cannot happen between its checks and its writes.
+        // A reserve writes only after all its checks pass. A settle could panic
+        // between two posts only on a Decimal overflow (near 7.9e28), which
+        // would leave part of its spend unposted, never counted twice.
         self.state
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())

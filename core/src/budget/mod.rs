@@ -1060,6 +1060,12 @@ mod tests {
                     prop_assert!(used <= Decimal::ONE, "used {} over the limit", used);
                     prop_assert!(settled <= Decimal::ONE, "settled {} over the limit", settled);
                 }
+
+                // Once the lease has passed, no reservation is left, settled or not.
+                let expired = now + SignedDuration::from_secs(86_400);
+                let status = ledger.status(expired).unwrap();
+                prop_assert_eq!(status[0].reservations, 0);
+                prop_assert_eq!(status[0].reserved, Decimal::ZERO);
             }
         }
     }

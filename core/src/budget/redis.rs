@@ -256,25 +256,29 @@ impl RedisStore {
         }
     }
 
+    /// Converts `amount` to the integer Redis keeps: amounts round up, limits
+    /// round down and a limit past 2^53 - 1 becomes that maximum.
     fn nanos(&self, amount: Decimal, unit: Unit, round_up: bool) -> Result<i64> {
+        const MAX: i64 = (1 << 53) - 1;
         let scaled = match unit {
             Unit::Usd => amount * Decimal::from(1_000_000_000),
             Unit::Tokens | Unit::Requests => amount,
         };
-        let rounded = if round_up {
-            scaled.ceil()
+        if round_up {
+            scaled
+                .ceil()
+                .to_i64()
+                .filter(|value| value.unsigned_abs() <= MAX as u64)
+                .ok_or_else(|| {
+                    self.unavailable(format!(
+                        "amount {amount} {} is too large for the Redis store, which holds at most \
+                         9007199254740991 nano-dollars or tokens per counter",
+                        unit.as_str()
+                    ))
+                })
         } else {
-            scaled.floor()
-        };
-        rounded
-            .to_i64()
-            .filter(|value| value.unsigned_abs() < (1 << 53))
-            .ok_or_else(|| {
-                self.unavailable(format!(
-                    "amount {amount} {} is too large for the Redis store",
-                    unit.as_str()
-                ))
-            })
+            Ok(scaled.floor().to_i64().unwrap_or(MAX).min(MAX))
+        }
     }
 }
 
