@@ -3,7 +3,9 @@
 #
 # Installs what the suites need and is missing: the Rust components rustfmt
 # and clippy, and a Python virtual environment (target/venv) with the packages
-# in tests/requirements.txt. Set INGATE_SKIP_LINT=1 to skip fmt and clippy.
+# in tests/requirements.txt, and redis-server (Debian package) for the budget
+# store tests, which it starts on 127.0.0.1:6390 and stops at the end. Set
+# INGATE_SKIP_LINT=1 to skip fmt and clippy.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +25,31 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 export PATH="$venv/bin:$PATH"
+
+step "redis-server for the budget store tests (127.0.0.1:6390)"
+if ! command -v redis-server >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq redis-server
+fi
+redis_dir="$root/target/redis"
+rm -rf "$redis_dir"
+mkdir -p "$redis_dir"
+redis-server --bind 127.0.0.1 --port 6390 --daemonize yes --appendonly yes \
+  --save "" --dir "$redis_dir" --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log"
+stop_redis() {
+  if [ -f "$redis_dir/redis.pid" ]; then
+    kill "$(cat "$redis_dir/redis.pid")" 2>/dev/null || true
+  fi
+}
+trap stop_redis EXIT
+for _ in $(seq 1 50); do
+  [ -f "$redis_dir/redis.pid" ] && break
+  sleep 0.1
+done
+export INGATE_TEST_REDIS_URL="redis://127.0.0.1:6390/0"
+INGATE_TEST_REDIS_SERVER=$(command -v redis-server)
+export INGATE_TEST_REDIS_SERVER
 
 if [ "${INGATE_SKIP_LINT:-0}" != 1 ]; then
   step "cargo fmt --check"

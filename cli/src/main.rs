@@ -1,11 +1,13 @@
 //! The `ingate` command: replays traffic through a policy, counts tokens,
-//! lists the model catalog, lints policy files and redacts text.
+//! lists the model catalog, lints policy files, redacts text and reports
+//! budget status.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod budget;
 mod inspect;
 mod redact;
 mod replay;
@@ -32,6 +34,8 @@ enum Command {
     Lint(inspect::LintArgs),
     /// Redact PII and secrets from a text file or from JSON lines of `{"text": ...}`.
     Redact(redact::RedactArgs),
+    /// Inspect budgets in the policy's store.
+    Budget(budget::BudgetArgs),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
         Command::Models(args) => inspect::models(args),
         Command::Lint(args) => inspect::lint(args),
         Command::Redact(args) => redact::run(args),
+        Command::Budget(args) => budget::run(args),
     };
     match result {
         Ok(code) => code,

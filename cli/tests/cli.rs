@@ -328,3 +328,58 @@ fn invalid_policy_names_file_line_and_fix() {
     assert!(errors.contains("warning_dayz"), "{errors}");
     assert!(errors.contains("warning_days"), "{errors}");
 }
+
+#[test]
+fn replays_share_sqlite_budget_and_status_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let traffic = dir.path().join("traffic.jsonl");
+    std::fs::write(&traffic, example_traffic(20)).unwrap();
+    // The example policy (its aliases and budgets) with a SQLite store.
+    let example = std::fs::read_to_string(repo_root().join("examples/policy.toml")).unwrap();
+    let store = format!(
+        "url = \"sqlite:{}\"",
+        dir.path().join("budget.sqlite3").display()
+    );
+    assert!(example.contains("url = \"memory:\""));
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(&policy, example.replace("url = \"memory:\"", &store)).unwrap();
+
+    let mut total = rust_decimal::Decimal::ZERO;
+    for run_index in 0..2 {
+        let records = dir.path().join(format!("records-{run_index}.jsonl"));
+        let output = run(ingate()
+            .arg("replay")
+            .arg(&traffic)
+            .arg("--policy")
+            .arg(&policy)
+            .arg("--records")
+            .arg(&records));
+        assert!(output.status.success(), "{}", stderr(&output));
+        for record in read_records(&records) {
+            if record["decision"] == "allowed"
+                && record["scope"].as_str().unwrap().starts_with("acme")
+            {
+                total += record["ingate.cost_usd"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<rust_decimal::Decimal>()
+                    .unwrap();
+            }
+        }
+    }
+    assert!(total > rust_decimal::Decimal::ZERO);
+
+    let output = run(ingate().args(["budget", "status", "--policy"]).arg(&policy));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    let row = table
+        .lines()
+        .find(|line| line.starts_with("acme "))
+        .unwrap_or_else(|| panic!("no row for acme: {table}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert!(row.contains("25 USD per month"), "{row}");
+    assert!(
+        cells.contains(&total.normalize().to_string().as_str()),
+        "{row} lacks {total}"
+    );
+}

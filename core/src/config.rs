@@ -60,13 +60,12 @@ pub struct ScopeConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StoreConfig {
-    /// `memory:` (this process only).
+    /// `memory:` (this process only), `sqlite:PATH` (every process on one
+    /// host) or `redis://HOST:PORT/DB` (every host).
     pub url: String,
     /// Seconds after which a reservation that was neither settled nor released expires.
     pub lease_seconds: u64,
     /// The action when the store is unreachable: `deny` or `allow`.
-    // NOTE: only the memory store exists so far, and it cannot be unreachable,
-    // so this setting has no effect until a shared store is added.
     pub on_error: OnStoreError,
 }
 
@@ -194,10 +193,16 @@ impl PolicyConfig {
         }
         check_scope(&self.defaults.scope)
             .map_err(|message| Error::invalid_policy(format!("[defaults] scope: {message}")))?;
-        if self.store.url != "memory:" {
+        let url = self.store.url.as_str();
+        if !(url == "memory:"
+            || url
+                .strip_prefix("sqlite:")
+                .is_some_and(|path| !path.is_empty())
+            || url.starts_with("redis://"))
+        {
             return Err(Error::invalid_policy(format!(
-                "[store] url `{}` is not supported by this version; use \"memory:\"",
-                redact_url_credentials(&self.store.url)
+                "[store] url `{}` names no known store; use \"memory:\", \"sqlite:PATH\" or \"redis://HOST:PORT/DB\"",
+                redact_url_credentials(url)
             )));
         }
         if self.store.lease_seconds == 0 {
@@ -375,7 +380,7 @@ mod tests {
 
     #[test]
     fn store_credentials_never_reach_messages() {
-        let text = "[store]\nurl = \"redis://user:hunter2@127.0.0.1:6379\"\n";
+        let text = "[store]\nurl = \"rediss://user:hunter2@127.0.0.1:6379\"\n";
         let error = PolicyConfig::from_toml(text, None).unwrap_err();
         assert!(!error.to_string().contains("hunter2"), "{error}");
     }

@@ -18,9 +18,10 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use rust_decimal::Decimal;
 
-use crate::budget::{Amounts, MemoryLedger};
+use crate::budget::{Amounts, Ledger};
 use crate::catalog::{Catalog, Diagnostic, ModelRecord, ModelsConfig, Resolution};
 use crate::clock::{Clock, SystemClock};
+use crate::config::OnStoreError;
 use crate::config::{PolicyConfig, check_scope};
 use crate::energy::{self, Energy, Zone};
 use crate::error::{Error, Result};
@@ -47,7 +48,7 @@ struct PolicyInner {
     diagnostics: Vec<Diagnostic>,
     redactor: Option<Redactor>,
     zone: Zone,
-    ledger: MemoryLedger,
+    ledger: Ledger,
 }
 
 /// The built-in catalog, or a copy extended by a policy's imports.
@@ -187,7 +188,7 @@ impl Policy {
             None
         };
         let zone = config.energy.zone()?;
-        let ledger = MemoryLedger::new(&config.budgets, config.store.lease_seconds);
+        let ledger = Ledger::from_config(&config)?;
 
         Ok(Policy {
             inner: Arc::new(PolicyInner {
@@ -452,8 +453,23 @@ impl Policy {
                 requests: 1,
             },
             draft.started,
-        )?;
-        draft.warnings.extend(reserved.warnings);
+        );
+        let mut store_error = None;
+        let reservation = match reserved {
+            Ok(reserved) => {
+                draft.warnings.extend(reserved.warnings);
+                reserved.id
+            }
+            Err(error @ Error::StoreUnavailable { .. }) => match self.inner.config.store.on_error {
+                OnStoreError::Deny => return Err(error),
+                OnStoreError::Allow => {
+                    tracing::debug!(call = %draft.id, "budget store failed; on_error allows the call without a reservation");
+                    store_error = Some(format!("{error}; allowed by on_error = \"allow\""));
+                    0
+                }
+            },
+            Err(error) => return Err(error),
+        };
 
         request.model = api_model_name(&model);
         Ok(Call {
@@ -468,7 +484,8 @@ impl Policy {
             input,
             output_cap,
             reserved_usd,
-            reservation: Some(reserved.id),
+            reservation: Some(reservation),
+            store_error,
             warnings: std::mem::take(&mut draft.warnings),
             redactions: std::mem::take(&mut draft.redactions),
             vault,
@@ -616,6 +633,9 @@ impl Draft {
         record.decision = Decision::Denied;
         record.deny_reason = Some(error.kind().as_str().to_string());
         record.deny_message = Some(error.to_string());
+        if let Error::StoreUnavailable { .. } = error {
+            record.store_error = Some(format!("{error}; denied by on_error = \"deny\""));
+        }
         if let Some(resolution) = &self.resolution {
             record.response_model = Some(resolution.model.clone());
             record.resolution_chain = resolution.chain.clone();
@@ -646,6 +666,7 @@ pub struct Call {
     output_cap: u64,
     reserved_usd: Decimal,
     reservation: Option<u64>,
+    store_error: Option<String>,
     warnings: Vec<String>,
     redactions: BTreeMap<String, u64>,
     vault: Vault,
@@ -752,7 +773,7 @@ impl Call {
         let cost = usage.cost(&self.model.prices)?;
 
         let now = self.policy.clock.now();
-        self.policy.inner.ledger.settle(
+        let settled = self.policy.inner.ledger.settle(
             reservation,
             &self.scope,
             Amounts {
@@ -760,9 +781,17 @@ impl Call {
                 tokens: usage.input_tokens + usage.output_tokens,
                 requests: 1,
             },
+            self.started,
             now,
         );
         self.reservation = None;
+        if let Err(error) = settled {
+            // The vendor was paid, so the call is recorded; the store misses this spend.
+            tracing::debug!(call = %self.id, "budget store failed to settle a call");
+            self.store_error = Some(format!(
+                "{error}; the cost of this call is not in the store"
+            ));
+        }
 
         let energy = energy::estimate(
             &self.model,
@@ -791,8 +820,12 @@ impl Call {
 
     /// Releases the reservation without spending and returns the record.
     pub fn abort(&mut self, reason: &str) -> CallRecord {
-        if let Some(reservation) = self.reservation.take() {
-            self.policy.inner.ledger.release(reservation);
+        if let Some(reservation) = self.reservation.take()
+            && let Err(error) = self.policy.inner.ledger.release(reservation)
+        {
+            self.store_error = Some(format!(
+                "{error}; the reservation stays until its lease expires"
+            ));
         }
         let mut record = self.base_record();
         record.abort_reason = Some(reason.to_string());
@@ -814,14 +847,18 @@ impl Call {
         record.redactions = self.redactions.clone();
         record.resolution_chain = self.resolution.chain.clone();
         record.warnings = self.warnings.clone();
+        record.store_error = self.store_error.clone();
         record
     }
 }
 
 impl Drop for Call {
     fn drop(&mut self) {
-        if let Some(reservation) = self.reservation.take() {
-            self.policy.inner.ledger.release(reservation);
+        // A failed release leaves the reservation until its lease expires.
+        if let Some(reservation) = self.reservation.take()
+            && self.policy.inner.ledger.release(reservation).is_err()
+        {
+            tracing::debug!(call = %self.id, "budget store failed to release a dropped call");
         }
     }
 }

@@ -111,6 +111,15 @@ pub struct CallRecord {
         default
     )]
     pub abort_reason: Option<String>,
+    /// Why the budget store failed during this call, and what the policy did:
+    /// the call was denied (`on_error = "deny"`) or went ahead without a
+    /// reservation (`on_error = "allow"`).
+    #[serde(
+        rename = "ingate.store_error",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
+    pub store_error: Option<String>,
 }
 
 impl CallRecord {
@@ -151,6 +160,7 @@ impl CallRecord {
             warnings: Vec::new(),
             deny_message: None,
             abort_reason: None,
+            store_error: None,
         }
     }
 

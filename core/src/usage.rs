@@ -237,6 +237,27 @@ mod tests {
     }
 
     #[test]
+    fn anthropic_cache_write_cost() {
+        let usage = Usage::from_vendor_json(&json!({
+            "input_tokens": 3,
+            "cache_creation_input_tokens": 12304,
+            "output_tokens": 550
+        }))
+        .unwrap();
+        let prices = Prices {
+            input: "0.000003".parse().unwrap(),
+            output: "0.000015".parse().unwrap(),
+            cached_read: None,
+            cache_write: Some("0.00000375".parse().unwrap()),
+            long_context: None,
+        };
+        assert_eq!(
+            usage.cost(&prices).unwrap(),
+            "0.054399".parse::<Decimal>().unwrap()
+        );
+    }
+
+    #[test]
     fn gemini_thoughts_are_output() {
         let usage = Usage::from_vendor_json(&json!({
             "promptTokenCount": 100,
@@ -256,6 +277,7 @@ mod tests {
         let usage =
             Usage::from_vendor_json(&json!({"prompt_tokens": 0, "completion_tokens": 0})).unwrap();
         assert_eq!(usage, Usage::default());
+        assert_eq!(usage.cost(&prices()).unwrap(), Decimal::ZERO);
     }
 
     #[test]
