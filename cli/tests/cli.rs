@@ -34,7 +34,7 @@ fn read_records(path: &Path) -> Vec<Value> {
         .collect()
 }
 
-/// The first `count` lines of the example traffic file.
+/// Returns the first `count` lines of the example traffic file.
 fn example_traffic(count: usize) -> String {
     let text = std::fs::read_to_string(repo_root().join("examples/traffic.jsonl")).unwrap();
     text.lines()
@@ -201,7 +201,7 @@ fn replay_strict_stops_at_first_malformed_line() {
 }
 
 #[test]
-fn replay_huge_request_is_denied_without_counting_it_all() {
+fn replay_denies_huge_request() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("huge.jsonl");
     let mut file = std::fs::File::create(&input).unwrap();

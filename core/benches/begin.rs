@@ -17,7 +17,7 @@ const PROMPTS: &str = concat!(
     "/../../shared/data/prompts/awesome-chatgpt-prompts.csv"
 );
 
-/// The first real prompt of at least 2,048 bytes, cut to 2,048 bytes at a character boundary.
+/// Returns the first real prompt of at least 2,048 bytes, cut to 2,048 bytes at a character boundary.
 fn prompt_2kb() -> String {
     let mut reader = csv::Reader::from_path(PROMPTS)
         .unwrap_or_else(|error| panic!("cannot open {PROMPTS}: {error}"));

@@ -62,7 +62,7 @@ pub struct RetiredModel {
     pub successor: Option<String>,
 }
 
-/// Everything ingate knows about one model id.
+/// The catalog record of one model id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelRecord {
     /// The catalog id, for example `gpt-4o-2024-08-06` or `anthropic.claude-3-5-sonnet-20240620-v1:0` (Bedrock).
@@ -142,7 +142,7 @@ pub struct LongContextPrices {
 pub struct DatedFact {
     /// The date.
     pub date: Date,
-    /// Where the date came from (a vendor page or a data file).
+    /// The date's source: a vendor page or a data file.
     pub source: String,
 }
 
@@ -153,7 +153,7 @@ pub struct Parameters {
     pub total_billions: ParamRange,
     /// Parameters active per token (equal to total for dense models), in billions.
     pub active_billions: ParamRange,
-    /// Where the counts came from.
+    /// The counts' source.
     pub source: String,
 }
 
@@ -179,7 +179,7 @@ pub struct Resolution {
     pub warnings: Vec<String>,
 }
 
-/// What happens when a call uses a deprecated or retired model.
+/// The action taken when a call uses a deprecated or retired model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeprecationAction {
@@ -188,7 +188,7 @@ pub enum DeprecationAction {
     Warn,
     /// Deny the call.
     Deny,
-    /// Use the successor instead, and say so in the record.
+    /// Use the successor instead, and add a warning to the record.
     Substitute,
 }
 
@@ -196,7 +196,7 @@ pub enum DeprecationAction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ModelsConfig {
-    /// What happens inside the warning window and after shutdown.
+    /// The action inside the warning window and after shutdown.
     pub on_deprecated: DeprecationAction,
     /// How many days before a shutdown date a model counts as retiring.
     pub warning_days: u32,
@@ -222,13 +222,13 @@ impl Default for ModelsConfig {
 pub struct Diagnostic {
     /// `error` or `warning`.
     pub severity: Severity,
-    /// What was found.
+    /// The kind of finding.
     pub kind: DiagnosticKind,
     /// A sentence naming the alias, pin or chain, with the whole chain printed.
     pub message: String,
 }
 
-/// What a [`Diagnostic`] found.
+/// The kind of finding a [`Diagnostic`] reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DiagnosticKind {
@@ -244,7 +244,7 @@ pub enum DiagnosticKind {
     Retired,
     /// The model is deprecated or shuts down within the warning window.
     Retiring,
-    /// A fallback has a smaller context window than the model it stands in for.
+    /// A fallback has a smaller context window than the model it replaces.
     SmallerContextWindow,
 }
 
@@ -261,7 +261,7 @@ impl DiagnosticKind {
     }
 }
 
-/// How serious a [`Diagnostic`] is.
+/// The severity of a [`Diagnostic`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {

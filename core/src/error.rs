@@ -94,9 +94,9 @@ pub enum Error {
         window: &'static str,
         /// The limit.
         limit: Decimal,
-        /// What is already spent or reserved in the window.
+        /// The amount already spent or reserved in the window.
         spent: Decimal,
-        /// What this call would reserve.
+        /// The amount this call would reserve.
         requested: Decimal,
         /// When the window resets.
         resets_at: Timestamp,
@@ -114,7 +114,7 @@ pub enum Error {
         count: usize,
     },
 
-    /// The budget store could not be reached and the policy says `on_error = "deny"`.
+    /// The budget store could not be reached and the policy sets `on_error = "deny"`.
     #[error("budget store `{store}` is unavailable: {message}")]
     StoreUnavailable {
         /// The store URL without credentials.

@@ -287,7 +287,7 @@ impl Policy {
     /// Resolves a name without deprecation rules, for counting and estimates.
     ///
     /// A model that is only known as retired (it has no record to count or
-    /// price with) gives the deprecation rules' answer: its successor under
+    /// price with) gets the deprecation rules' result: its successor under
     /// `substitute`, else [`Error::ModelRetired`] with the date and successor.
     fn model_record(&self, name: &str) -> Result<&ModelRecord> {
         let models = &self.inner.config.models;
@@ -608,7 +608,7 @@ fn new_call_id(now: Timestamp) -> String {
     )
 }
 
-/// What `begin` learned before it allowed or denied a call.
+/// The facts `begin` collected before it allowed or denied a call.
 struct Draft {
     id: String,
     started: Timestamp,
@@ -738,7 +738,7 @@ impl Call {
         self.vault.restore(text)
     }
 
-    /// Returns a restorer for a streamed answer: it holds back a placeholder
+    /// Returns a restorer for a streamed reply: it holds back a placeholder
     /// split across chunks until the next chunk completes it.
     pub fn stream_restorer(&self) -> crate::redact::StreamRestorer<'_> {
         self.vault.stream_restorer()
@@ -753,7 +753,7 @@ impl Call {
     }
 
     /// Settles the call as if the vendor had used the whole output cap, for
-    /// replays without responses; the record says `ingate.usage_simulated`.
+    /// replays without responses; the record carries `ingate.usage_simulated`.
     pub fn finish_simulated(&mut self) -> Result<CallRecord> {
         let usage = Usage {
             input_tokens: self.input.tokens,

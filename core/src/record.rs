@@ -3,7 +3,7 @@
 //! Keys follow the OpenTelemetry GenAI semantic conventions where one exists
 //! (`gen_ai.request.model`, `gen_ai.usage.input_tokens`, ...) and carry an
 //! `ingate.` prefix otherwise. Keys are only ever added, never renamed.
-//! A record holds counts, ids and names, never prompt text or redacted values.
+//! A record contains counts, ids and names, never prompt text or redacted values.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +18,7 @@ use crate::energy::Estimate;
 pub enum Decision {
     /// The call passed the policy.
     Allowed,
-    /// The policy denied the call; `deny_reason` says why.
+    /// The policy denied the call, and `deny_reason` names the kind.
     Denied,
 }
 

@@ -4,7 +4,7 @@
 //! includes the cached tokens; Anthropic's `input_tokens` excludes both cache
 //! reads and cache writes; Gemini's `promptTokenCount` includes the cached
 //! content and reports thinking tokens apart from the candidates. [`Usage`]
-//! always holds the OpenAI meaning: `input_tokens` is every input token, and
+//! always has the OpenAI meaning: `input_tokens` is every input token, and
 //! `cached_read_tokens` and `cache_write_tokens` are parts of it.
 
 use rust_decimal::Decimal;
