@@ -744,6 +744,14 @@ impl Call {
         self.vault.stream_restorer()
     }
 
+    /// Returns a stream restorer that owns a copy of this call's vault.
+    ///
+    /// Bindings hand it to a language runtime whose iterator outlives any
+    /// borrow of the call; it restores exactly what [`Call::stream_restorer`] does.
+    pub fn owned_stream_restorer(&self) -> crate::redact::StreamRestorer<'static> {
+        self.vault.clone().into_stream_restorer()
+    }
+
     /// Settles the call with the vendor's usage and returns its record.
     ///
     /// Invalid usage is an error that leaves the call open, so it can be

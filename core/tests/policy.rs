@@ -84,6 +84,14 @@ fn restore_puts_values_back() {
     streamed.push_str(&restorer.push("IL_1>."));
     streamed.push_str(&restorer.finish());
     assert_eq!(streamed, "Sent to jane.doe@example.com.");
+
+    // The owned restorer outlives the call, as a binding's iterator does.
+    let mut owned = call.owned_stream_restorer();
+    drop(call);
+    let mut streamed = owned.push("To <EMAIL_1");
+    streamed.push_str(&owned.push("> and <EMAIL_2>"));
+    streamed.push_str(&owned.finish());
+    assert_eq!(streamed, "To jane.doe@example.com and <EMAIL_2>");
 }
 
 #[test]
