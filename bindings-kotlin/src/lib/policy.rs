@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ingate::{CallOptions, ChatRequest, Policy, Usage};
+use ingate::{CallOptions, ChatRequest, ManualClock, Policy, Usage};
+use jiff::Timestamp;
 
 use crate::call::NativeCall;
 use crate::error::NativeError;
@@ -42,6 +43,22 @@ impl NativePolicy {
         Arc::new(NativePolicy {
             inner: Policy::default(),
         })
+    }
+
+    /// Returns a copy of this policy whose clock stands still at `now` (RFC 3339).
+    ///
+    /// Deprecation dates, budget windows and record timestamps then use `now`;
+    /// tests and what-if replays use it. The copy shares the budget store.
+    pub fn with_clock(&self, now: String) -> Result<Arc<NativePolicy>, NativeError> {
+        let now: Timestamp = now.parse().map_err(|error| {
+            NativeError::invalid_request(format!(
+                "`{now}` is not an RFC 3339 timestamp ({error}); pass one such as 2026-12-04T12:00:00Z"
+            ))
+        })?;
+        let clock = Arc::new(ManualClock::new(now));
+        Ok(Arc::new(NativePolicy {
+            inner: self.inner.clone().with_clock(clock),
+        }))
     }
 
     /// Returns the messages of the checks run when the policy loaded

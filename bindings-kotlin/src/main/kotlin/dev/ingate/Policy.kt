@@ -2,6 +2,7 @@ package dev.ingate
 
 import dev.ingate.ffi.NativePolicy
 import java.nio.file.Path
+import java.time.Instant
 
 /**
  * A loaded policy: catalog, aliases, budgets, redaction and energy settings.
@@ -33,6 +34,13 @@ class Policy private constructor(private val inner: NativePolicy) : AutoCloseabl
         @JvmName("defaultPolicy")
         fun default(): Policy = native { Policy(NativePolicy.defaultPolicy()) }
     }
+
+    /**
+     * Returns a copy of this policy whose clock stands still at [now]: deprecation dates,
+     * budget windows and record timestamps use it. Tests and what-if replays use this;
+     * the copy shares the budget store.
+     */
+    fun withClock(now: Instant): Policy = native { Policy(inner.withClock(now.toString())) }
 
     /** The messages of the checks run when the policy loaded (aliases, pins and fallbacks that hit a sunset). */
     val diagnostics: List<String> get() = native { inner.diagnostics() }
