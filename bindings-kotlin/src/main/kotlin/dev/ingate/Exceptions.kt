@@ -13,6 +13,9 @@ import java.time.LocalDate
  * contains prompt text, matched values or secrets. [kind] is the kind's stable snake_case
  * name, the same as in call records and in the Python and Node bindings. [record] is the
  * record of the denied call when [Policy.begin] denied it, and `null` otherwise.
+ *
+ * It is unchecked (a [RuntimeException]) so that Java callers catch it where they choose,
+ * the way Kotlin callers do.
  */
 sealed class IngateException(
     message: String,
@@ -20,7 +23,7 @@ sealed class IngateException(
     val kind: String,
     /** The record of the denied call, when [Policy.begin] denied it. */
     val record: CallRecord?,
-) : Exception(message) {
+) : RuntimeException(message) {
     override val message: String
         get() = super.message ?: kind
 }
