@@ -101,7 +101,7 @@ pub enum ErrorDetail {
     },
     /// The request or usage is malformed.
     InvalidRequest,
-    /// A kind this binding does not know yet, by its stable name.
+    /// A kind the core added after this binding was written, by its stable name.
     Other {
         /// The kind's snake_case name.
         kind: String,

@@ -45,7 +45,7 @@ impl NativePolicy {
         })
     }
 
-    /// Returns a copy of this policy whose clock stands still at `now` (RFC 3339).
+    /// Returns a copy of this policy whose clock is fixed at `now` (RFC 3339).
     ///
     /// Deprecation dates, budget windows and record timestamps then use `now`;
     /// tests and what-if replays use it. The copy shares the budget store.

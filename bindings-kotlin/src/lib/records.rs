@@ -39,7 +39,7 @@ impl From<&TokenCount> for NativeTokenCount {
     }
 }
 
-/// How a model name resolved.
+/// The resolution of a model name.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct NativeResolution {
     /// The name as requested.
@@ -312,9 +312,9 @@ pub struct NativeCallRecord {
     pub warnings: Vec<String>,
     /// The denial's message.
     pub deny_message: Option<String>,
-    /// Why an allowed call ended without usage.
+    /// The reason an allowed call ended without usage.
     pub abort_reason: Option<String>,
-    /// Why the budget store failed during this call.
+    /// The budget store failure during this call, when one happened.
     pub store_error: Option<String>,
     /// The record as one line of JSON, with OpenTelemetry GenAI key names.
     pub json: String,

@@ -7,7 +7,7 @@ import java.math.BigDecimal
 /**
  * One call in flight: the request to send, its budget reservation and its redaction vault.
  *
- * End it with [finish] (the vendor answered) or [abort]. [close] aborts a call that is still
+ * End it with [finish] after the vendor replied, or with [abort]. [close] aborts a call that is still
  * open, with the reason `dropped`, and releases its reservation, so a call used in `use { }`
  * or try-with-resources never leaks budget. A call is safe to use from several threads.
  */

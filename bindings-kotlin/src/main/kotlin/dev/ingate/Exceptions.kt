@@ -131,9 +131,8 @@ class InvalidRequestException internal constructor(
 ) : IngateException(message, "invalid_request", record)
 
 /**
- * An error kind that this version of the Kotlin layer does not know, from a newer native library.
- *
- * [kind] names it; rebuilding the Kotlin layer from the same sources as the library gives it a class.
+ * An error of a kind that the core added after this binding was written, so the binding maps
+ * it to no class of its own yet; [kind] names it.
  */
 class OtherIngateException internal constructor(
     message: String,

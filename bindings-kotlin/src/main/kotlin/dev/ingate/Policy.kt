@@ -36,7 +36,7 @@ class Policy private constructor(private val inner: NativePolicy) : AutoCloseabl
     }
 
     /**
-     * Returns a copy of this policy whose clock stands still at [now]: deprecation dates,
+     * Returns a copy of this policy whose clock is fixed at [now]: deprecation dates,
      * budget windows and record timestamps use it. Tests and what-if replays use this;
      * the copy shares the budget store.
      */

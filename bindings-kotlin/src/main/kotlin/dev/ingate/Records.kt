@@ -299,7 +299,7 @@ data class CallRecord(
     val denyMessage: String?,
     /** Why an allowed call ended without usage: `aborted`, `dropped`, or the caller's reason. */
     val abortReason: String?,
-    /** Why the budget store failed during this call, and what the policy did. */
+    /** The budget store failure during this call and what the policy did, when one happened. */
     val storeError: String?,
     /** The record as one line of JSON. */
     val json: String,
