@@ -15,6 +15,10 @@ cargo clippy -q -p ingate-kotlin -- -D warnings
 
 echo "== mvn package (cargo build, uniffi bindgen, kotlinc, JUnit)"
 (cd bindings-kotlin && mvn -B -q package)
+# -q hides Surefire's summary, so sum its per-class reports (Maven fails the build on any failure).
+awk -F'[:,] *' '/^Tests run:/ { run += $2; failed += $4 + $6; skipped += $8 }
+    END { printf "junit: %d passed, %d failed, %d skipped\n", run - failed - skipped, failed, skipped }' \
+    bindings-kotlin/target/surefire-reports/*.txt
 
 jar="bindings-kotlin/target/ingate-0.1.0.jar"
 runtime_cp="$jar:$(cat bindings-kotlin/target/runtime-classpath.txt)"

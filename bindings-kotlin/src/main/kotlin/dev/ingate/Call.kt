@@ -83,7 +83,8 @@ class Call internal constructor(private val inner: NativeCall) : AutoCloseable {
     }
 
     // The request and vault hold prompt text and redacted values; only the id appears here.
-    override fun toString(): String = "Call(id=$id, ended=$ended)"
+    // A closed call has no native state left to read its id from.
+    override fun toString(): String = "Call(id=${runCatching { id }.getOrDefault("<closed>")}, ended=$ended)"
 
     private inline fun end(block: () -> CallRecord): CallRecord {
         val record = native(block)
