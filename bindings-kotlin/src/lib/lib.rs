@@ -21,7 +21,7 @@ mod summary;
 
 pub use call::{NativeCall, NativeStreamRestorer};
 pub use error::{ErrorDetail, NativeError};
-pub use policy::{NativePolicy, parse_usage};
+pub use policy::NativePolicy;
 pub use records::{
     NativeCallRecord, NativeChatRequest, NativeEnergy, NativeEstimate, NativeFinding,
     NativeMessage, NativeRedaction, NativeResolution, NativeTokenCount, NativeUsage,

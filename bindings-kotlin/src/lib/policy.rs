@@ -117,6 +117,14 @@ impl NativePolicy {
         Ok(energy.into())
     }
 
+    /// Parses vendor usage JSON (OpenAI, Anthropic, Gemini or ingate's own shape).
+    ///
+    /// A method rather than a free function because the Kotlin build marks the generated
+    /// top-level declarations `internal`, which a generated top-level function would escape.
+    pub fn parse_usage(&self, usage_json: String) -> Result<NativeUsage, NativeError> {
+        Ok(Usage::from_json(&usage_json)?.into())
+    }
+
     /// Begins a call from a JSON chat completion body.
     pub fn begin_json(
         &self,
@@ -154,10 +162,4 @@ impl NativePolicy {
         let call = self.inner.begin(request, options)?;
         Ok(Arc::new(NativeCall::new(call)))
     }
-}
-
-/// Parses vendor usage JSON (OpenAI, Anthropic, Gemini or ingate's own shape).
-#[uniffi::export]
-pub fn parse_usage(usage_json: String) -> Result<NativeUsage, NativeError> {
-    Ok(Usage::from_json(&usage_json)?.into())
 }

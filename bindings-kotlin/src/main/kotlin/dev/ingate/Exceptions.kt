@@ -1,6 +1,7 @@
 package dev.ingate
 
 import dev.ingate.ffi.ErrorDetail
+import dev.ingate.ffi.InternalException
 import dev.ingate.ffi.NativeException
 import java.math.BigDecimal
 import java.time.Instant
@@ -181,5 +182,8 @@ internal inline fun <T> native(block: () -> T): T {
         return block()
     } catch (error: NativeException) {
         throw error.toIngate()
+    } catch (error: InternalException) {
+        // uniffi turns a Rust panic into this exception, so it marks a bug, not bad input.
+        throw IllegalStateException("ingate failed internally (${error.message}); this is a bug in ingate", error)
     }
 }

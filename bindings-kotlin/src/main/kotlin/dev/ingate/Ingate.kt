@@ -2,11 +2,11 @@
 
 package dev.ingate
 
-/**
- * Standalone helpers on the built-in default policy, for code that needs one capability
- * without a policy file. Java calls them as `Ingate.countTokens(...)`.
- */
-private val defaultPolicy: Policy by lazy { Policy.default() }
+// Standalone helpers on the built-in default policy, for code that needs one capability
+// without a policy file. Java calls them as `Ingate.countTokens(...)`.
+
+/** The built-in default policy, built on first use. */
+internal val defaultPolicy: Policy by lazy { Policy.default() }
 
 /** Counts the tokens of [text] for [model] with the default policy's catalog. */
 fun countTokens(model: String, text: String): TokenCount = defaultPolicy.countTokens(model, text)

@@ -91,6 +91,8 @@ class Policy private constructor(private val inner: NativePolicy) : AutoCloseabl
     fun begin(request: ChatRequest, scope: String? = null, tags: Map<String, String> = emptyMap()): Call =
         native { Call(inner.begin(request.toNative(), scope, tags)) }
 
+    internal fun parseUsage(usageJson: String) = inner.parseUsage(usageJson)
+
     /** Frees the native policy; calls already begun keep working. */
     override fun close() = inner.close()
 

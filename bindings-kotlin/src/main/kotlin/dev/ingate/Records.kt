@@ -174,7 +174,7 @@ data class Usage @JvmOverloads constructor(
          */
         @JvmStatic
         fun fromJson(usageJson: String): Usage = native {
-            val usage = dev.ingate.ffi.parseUsage(usageJson)
+            val usage = defaultPolicy.parseUsage(usageJson)
             Usage(
                 usage.inputTokens.toLong(), usage.outputTokens.toLong(),
                 usage.cachedReadTokens.toLong(), usage.cacheWriteTokens.toLong(),
