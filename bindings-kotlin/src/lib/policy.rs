@@ -62,7 +62,7 @@ impl NativePolicy {
     }
 
     /// Returns the messages of the checks run when the policy loaded
-    /// (aliases, pins and fallbacks that hit a sunset), errors first.
+    /// (aliases, pins and fallbacks that hit a sunset).
     pub fn diagnostics(&self) -> Vec<String> {
         self.inner
             .diagnostics()
