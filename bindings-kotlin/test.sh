@@ -14,7 +14,8 @@ echo "== cargo clippy -p ingate-kotlin"
 cargo clippy -q -p ingate-kotlin -- -D warnings
 
 echo "== mvn package (cargo build, uniffi bindgen, kotlinc, JUnit)"
-(cd bindings-kotlin && mvn -B -q package)
+# Maven 3.8 prints color resets even with -B; strip them so that the summary lines stay plain.
+(cd bindings-kotlin && mvn -B -q package) 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 # -q hides Surefire's summary, so sum its per-class reports (Maven fails the build on any failure).
 awk -F'[:,] *' '/^Tests run:/ { run += $2; failed += $4 + $6; skipped += $8 }
     END { printf "junit: %d passed, %d failed, %d skipped\n", run - failed - skipped, failed, skipped }' \
