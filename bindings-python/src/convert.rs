@@ -206,7 +206,9 @@ pub fn timestamp_from(value: &Bound<'_, PyAny>) -> PyResult<Timestamp> {
         .extract()?;
     let micros: i32 = value.getattr("microsecond")?.extract()?;
     Timestamp::new(seconds, micros * 1000).map_err(|error| {
-        pyo3::exceptions::PyValueError::new_err(format!("datetime out of range: {error}"))
+        pyo3::exceptions::PyValueError::new_err(format!(
+            "datetime is outside the supported range: {error}; pass a time between the years -9999 and 9999"
+        ))
     })
 }
 
