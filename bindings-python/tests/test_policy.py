@@ -167,3 +167,13 @@ def test_policy_repr_names_store_kind_only() -> None:
     policy = ingate.Policy.from_toml('[store]\nurl = "redis://user:secret@127.0.0.1:1/0"\n')
     assert "secret" not in repr(policy)
     assert "redis" in repr(policy)
+
+
+def test_diagnostics_flag_retiring_alias() -> None:
+    assert ingate.Policy.default().diagnostics() == []
+    # gpt-4o shuts down on 2027-01-14 (the catalog's date), inside the default 90-day window from December 2026 on.
+    policy = ingate.Policy.from_toml('[models.aliases]\nfast = "gpt-4o"\n')
+    [diagnostic] = policy.diagnostics()
+    assert diagnostic.severity in ("warning", "error")
+    assert diagnostic.kind in ("retiring", "retired")
+    assert "fast" in diagnostic.message

@@ -12,6 +12,7 @@ __all__ = [
     "BudgetStatus",
     "Call",
     "CallRecord",
+    "Diagnostic",
     "Energy",
     "Estimate",
     "Finding",
@@ -106,6 +107,17 @@ class Energy:
     def parameters_assumed(self) -> bool: ...
     @property
     def method(self) -> str: ...
+
+@final
+class Diagnostic:
+    """A finding about the policy's aliases and fallbacks, from when it loaded."""
+
+    @property
+    def severity(self) -> Literal["error", "warning"]: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def message(self) -> str: ...
 
 @final
 class BudgetStatus:
@@ -281,6 +293,7 @@ class Policy:
         self, model: str, input_tokens: int, output_tokens: int, region: str | None = None
     ) -> Energy: ...
     def cost(self, model: str, usage: Mapping[str, Any] | Any) -> Decimal: ...
+    def diagnostics(self) -> list[Diagnostic]: ...
     def budget_status(self) -> list[BudgetStatus]: ...
     def begin(
         self,
