@@ -10,7 +10,9 @@ use pyo3::prelude::*;
 use crate::call::PyCall;
 use crate::convert;
 use crate::errors::to_py_err;
-use crate::types::{PyBudgetStatus, PyDiagnostic, PyEnergy, PyRedaction, PyResolution, PyTokenCount};
+use crate::types::{
+    PyBudgetStatus, PyDiagnostic, PyEnergy, PyRedaction, PyResolution, PyTokenCount,
+};
 
 /// A loaded policy: catalog, aliases, budgets, redaction and energy settings.
 ///
