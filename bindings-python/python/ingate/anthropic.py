@@ -6,11 +6,11 @@
     client = ingate.anthropic.wrap(anthropic.Anthropic(), policy, scope="acme/support")
     message = client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, messages=[...])
 
-`client.messages.create` then resolves the model, redacts the system prompt
-and the messages, counts the input and reserves budget before the request
-leaves the process, puts the redacted values back into the answer, and settles
-the reservation with the usage that the response reports. Every other
-attribute of the client is the SDK's own, untouched.
+Before the request leaves the process, `client.messages.create` then resolves
+the model, redacts the system prompt and the messages, counts the input and
+reserves budget. Afterwards it puts the redacted values back into the answer
+and settles the reservation with the usage that the response reports. Every
+other attribute of the client is the SDK's own, untouched.
 
 The policy reads chat requests in OpenAI's shape, so each request is
 converted for `Policy.begin`: the system prompt becomes a system message,
@@ -336,6 +336,19 @@ def _restore_values(call: Call, value: Any) -> Any:
     return value
 
 
+# The usage fields that Anthropic bills by. Other fields of the SDK's usage object
+# (`output_tokens_details`, `server_tool_use`, ...) are left out, because a key
+# such as `output_tokens_details` would make the policy read the object as an
+# OpenAI Responses API usage, which counts cached input differently.
+_USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+
+
+def _usage(usage: Any) -> dict[str, Any]:
+    """Return the billed fields of an Anthropic usage object or dict that are set."""
+    plain = _plain(usage)
+    return {key: plain[key] for key in _USAGE_FIELDS if plain.get(key) is not None}
+
+
 def _complete(settings: _Settings, call: Call, response: Any) -> Any:
     """Restore a whole message in place and settle the call with its usage."""
     try:
@@ -347,9 +360,9 @@ def _complete(settings: _Settings, call: Call, response: Any) -> Any:
             elif block.type == "tool_use":
                 output.append(json.dumps(block.input, ensure_ascii=False))
                 block.input = _restore_values(call, block.input)
-        usage = response.usage
-        if usage is None:
-            usage = _counted_usage(settings, call, None, "".join(output))
+        usage = _usage(response.usage) if response.usage is not None else {}
+        if "input_tokens" not in usage or "output_tokens" not in usage:
+            usage = _counted_usage(settings, call, usage, "".join(output))
         record = call.finish(usage)
     except BaseException as error:
         _abort(settings, call, error)
@@ -361,14 +374,15 @@ def _complete(settings: _Settings, call: Call, response: Any) -> Any:
 def _counted_usage(
     settings: _Settings, call: Call, reported: dict[str, Any] | None, output: str
 ) -> dict[str, Any]:
-    """Return usage with the output counted from `output`, for a stream that ended early.
+    """Return usage with the output counted from `output`, for a stream stopped early
+    or a response without usage.
 
-    The input is the vendor's count from `message_start` when it arrived, else
-    the policy's own count.
+    The input is the vendor's count (from `message_start` in a stream) when it
+    was reported, else the policy's own count.
     """
-    model = call.request["model"]
-    output_tokens = settings.policy.count_tokens(model, output).tokens if output else 0
-    if reported is None:
+    # `call.model` is the catalog id, which always resolves; the name sent may lack its prefix.
+    output_tokens = settings.policy.count_tokens(call.model, output).tokens if output else 0
+    if reported is None or "input_tokens" not in reported:
         return {"input_tokens": call.input_tokens.tokens, "output_tokens": output_tokens}
     return dict(reported, output_tokens=output_tokens)
 
@@ -401,7 +415,7 @@ class _StreamState:
         kind = getattr(event, "type", None)
         if kind == "message_start":
             usage = event.message.usage
-            self.usage = _plain(usage) if usage is not None else None
+            self.usage = _usage(usage) if usage is not None else None
         elif kind == "content_block_start":
             block = event.content_block
             if getattr(block, "type", None) == "text" and block.text:
@@ -424,10 +438,7 @@ class _StreamState:
         elif kind == "message_delta":
             self.finished_message = True
             if event.usage is not None:
-                reported = {
-                    key: value for key, value in _plain(event.usage).items() if value is not None
-                }
-                self.usage = dict(self.usage or {}, **reported)
+                self.usage = dict(self.usage or {}, **_usage(event.usage))
         return [event]
 
     def _flush(self, index: int) -> Any:
@@ -452,8 +463,8 @@ class _StreamState:
         if self.settled:
             return
         self.settled = True
-        usage: Any = self.usage
-        if usage is None or not self.finished_message:
+        usage = self.usage
+        if usage is None or not self.finished_message or "output_tokens" not in usage:
             usage = _counted_usage(self.settings, self.call, self.usage, "".join(self.output))
         self.settings.report(self.call.finish(usage))
 

@@ -6,11 +6,11 @@
     client = ingate.openai.wrap(openai.OpenAI(), policy, scope="acme/search")
     response = client.chat.completions.create(model="gpt-4o", messages=[...])
 
-`client.chat.completions.create` then resolves the model, redacts the
-messages, counts the input and reserves budget before the request leaves the
-process, puts the redacted values back into the answer, and settles the
-reservation with the usage that the response reports. Every other attribute of
-the client is the SDK's own, untouched.
+Before the request leaves the process, `client.chat.completions.create` then
+resolves the model, redacts the messages, counts the input and reserves
+budget. Afterwards it puts the redacted values back into the answer and
+settles the reservation with the usage that the response reports. Every other
+attribute of the client is the SDK's own, untouched.
 """
 
 from __future__ import annotations
@@ -264,8 +264,8 @@ def _complete(settings: _Settings, call: Call, response: Any) -> Any:
 
 def _counted_usage(settings: _Settings, call: Call, output: str) -> dict[str, int]:
     """Return usage for a response that reported none: the counted input and `output`."""
-    model = call.request["model"]
-    output_tokens = settings.policy.count_tokens(model, output).tokens if output else 0
+    # `call.model` is the catalog id, which always resolves; the name sent may lack its prefix.
+    output_tokens = settings.policy.count_tokens(call.model, output).tokens if output else 0
     return {"prompt_tokens": call.input_tokens.tokens, "completion_tokens": output_tokens}
 
 
