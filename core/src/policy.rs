@@ -262,6 +262,11 @@ impl Policy {
         }
     }
 
+    /// Returns the state of every budget limit: spend, reservations in flight and the next reset.
+    pub fn budget_status(&self) -> Result<Vec<crate::budget::LimitStatus>> {
+        self.inner.ledger.status(self.clock.now())
+    }
+
     /// Estimates the energy, carbon and water of a call; `region` overrides the policy's.
     pub fn estimate_energy(
         &self,
