@@ -109,7 +109,7 @@ impl PyCall {
         convert::from_json(py, &value)
     }
 
-    /// How the model name was resolved.
+    /// The resolution of the requested model name.
     #[getter]
     fn resolution(&self, py: Python<'_>) -> PyResult<PyResolution> {
         let resolution = self.with_state(py, |state| state.call.resolution().clone())?;
@@ -302,7 +302,10 @@ impl PyStreamRestorer {
 impl PyStreamRestorer {
     /// Feeds the next chunk and returns the text that is final so far.
     fn push(&self, py: Python<'_>, chunk: &str) -> PyResult<String> {
-        let mut restorer = self.restorer.lock().map_err(|_| poisoned("stream restorer"))?;
+        let mut restorer = self
+            .restorer
+            .lock()
+            .map_err(|_| poisoned("stream restorer"))?;
         match restorer.as_mut() {
             Some(restorer) => Ok(restorer.push(chunk)),
             None => Err(invalid_request(
@@ -315,8 +318,14 @@ impl PyStreamRestorer {
 
     /// Returns the held-back tail when the stream ends; later pushes raise `InvalidRequest`.
     fn finish(&self) -> PyResult<String> {
-        let mut restorer = self.restorer.lock().map_err(|_| poisoned("stream restorer"))?;
-        Ok(restorer.take().map(StreamRestorer::finish).unwrap_or_default())
+        let mut restorer = self
+            .restorer
+            .lock()
+            .map_err(|_| poisoned("stream restorer"))?;
+        Ok(restorer
+            .take()
+            .map(StreamRestorer::finish)
+            .unwrap_or_default())
     }
 }
 

@@ -45,12 +45,14 @@ fn to_json_at(value: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Va
         ));
     }
     if let Ok(number) = value.cast::<PyFloat>() {
-        return Number::from_f64(number.value()).map(Value::Number).ok_or_else(|| {
-            invalid_request(
-                value.py(),
-                format!("`{path}` is a non-finite float; JSON has no NaN or infinity"),
-            )
-        });
+        return Number::from_f64(number.value())
+            .map(Value::Number)
+            .ok_or_else(|| {
+                invalid_request(
+                    value.py(),
+                    format!("`{path}` is a non-finite float; JSON has no NaN or infinity"),
+                )
+            });
     }
     if let Ok(text) = value.cast::<PyString>() {
         return Ok(Value::String(text.to_str()?.to_string()));
@@ -61,7 +63,10 @@ fn to_json_at(value: &Bound<'_, PyAny>, path: &str, depth: usize) -> PyResult<Va
             let Ok(key) = key.cast::<PyString>() else {
                 return Err(invalid_request(
                     value.py(),
-                    format!("`{path}` has a key of type `{}`; JSON keys are strings", type_name(&key)),
+                    format!(
+                        "`{path}` has a key of type `{}`; JSON keys are strings",
+                        type_name(&key)
+                    ),
                 ));
             };
             let key = key.to_str()?;
@@ -125,7 +130,11 @@ pub fn from_json<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyA
             } else if let Some(integer) = number.as_u64() {
                 integer.into_pyobject(py)?.into_any()
             } else {
-                number.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
+                number
+                    .as_f64()
+                    .unwrap_or(f64::NAN)
+                    .into_pyobject(py)?
+                    .into_any()
             }
         }
         Value::String(text) => PyString::new(py, text).into_any(),
@@ -197,7 +206,9 @@ pub fn timestamp_from(value: &Bound<'_, PyAny>) -> PyResult<Timestamp> {
         .extract()?;
     let micros: i32 = value.getattr("microsecond")?.extract()?;
     Timestamp::new(seconds, micros * 1000).map_err(|error| {
-        pyo3::exceptions::PyValueError::new_err(format!("datetime out of range: {error}"))
+        pyo3::exceptions::PyValueError::new_err(format!(
+            "datetime is outside the supported range: {error}; pass a time between the years -9999 and 9999"
+        ))
     })
 }
 

@@ -29,6 +29,9 @@ impl PyPolicy {
     }
 }
 
+/// Why `begin` returned no call: the error, and the denied call's record when the policy denied it.
+type Refusal = (Error, Option<CallRecord>);
+
 /// Converts an error raised with the GIL released.
 fn raise<T>(py: Python<'_>, result: ingate::Result<T>) -> PyResult<T> {
     result.map_err(|error| to_py_err(py, error, None))
@@ -64,7 +67,10 @@ impl PyPolicy {
     fn with_fixed_time(&self, now: &Bound<'_, PyAny>) -> PyResult<PyPolicy> {
         let now = convert::timestamp_from(now)?;
         Ok(PyPolicy {
-            policy: self.policy.clone().with_clock(Arc::new(ManualClock::new(now))),
+            policy: self
+                .policy
+                .clone()
+                .with_clock(Arc::new(ManualClock::new(now))),
         })
     }
 
@@ -163,15 +169,19 @@ impl PyPolicy {
             scope,
             tags: tags.unwrap_or_default(),
         };
-        let begun = py.detach(|| -> Result<ingate::Call, (Error, Option<CallRecord>)> {
-            let request = ChatRequest::from_value(value).map_err(|error| (error, None))?;
+        let begun = py.detach(|| -> Result<ingate::Call, Box<Refusal>> {
+            let request =
+                ChatRequest::from_value(value).map_err(|error| Box::new((error, None)))?;
             self.policy
                 .begin(request, options)
-                .map_err(|denied| (denied.error, Some(*denied.record)))
+                .map_err(|denied| Box::new((denied.error, Some(*denied.record))))
         });
         match begun {
             Ok(call) => Ok(PyCall::new(call)),
-            Err((error, record)) => Err(to_py_err(py, error, record)),
+            Err(refusal) => {
+                let (error, record) = *refusal;
+                Err(to_py_err(py, error, record))
+            }
         }
     }
 

@@ -48,7 +48,7 @@ impl PyTokenCount {
     }
 }
 
-/// How a model name was resolved.
+/// The resolution of a model name: the catalog id and the names that led to it.
 #[pyclass(name = "Resolution", module = "ingate", frozen, get_all)]
 pub struct PyResolution {
     /// The name as requested.
@@ -375,10 +375,7 @@ impl PyCallRecord {
         serde_json::from_str::<CallRecord>(text)
             .map(PyCallRecord::new)
             .map_err(|error| {
-                crate::errors::invalid_request(
-                    py,
-                    format!("call record JSON is invalid: {error}"),
-                )
+                crate::errors::invalid_request(py, format!("call record JSON is invalid: {error}"))
             })
     }
 
@@ -574,9 +571,7 @@ impl PyCallRecord {
         self.record.to_json_line()
     }
 
-    fn __reduce__<'py>(
-        slf: &Bound<'py, Self>,
-    ) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
         let from_json = slf.get_type().getattr("from_json")?;
         Ok((from_json, (slf.get().record.to_json_line(),)))
     }

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import os
 import socket
+import uuid
 from decimal import Decimal
 from pathlib import Path
 
@@ -127,3 +129,21 @@ def test_unreachable_redis_allow_records_store_error() -> None:
     assert "unavailable" in record.store_error
     assert "not in the store" in record.store_error
     assert record.cost_usd > 0
+
+
+@pytest.mark.skipif("INGATE_TEST_REDIS_URL" not in os.environ, reason="set INGATE_TEST_REDIS_URL to a Redis server")
+def test_live_redis_settles_and_releases() -> None:
+    url = os.environ["INGATE_TEST_REDIS_URL"]
+    # A fresh scope per run, so spend left by earlier runs on the same server does not count.
+    scope = f"pytest-{uuid.uuid4().hex}"
+    text = f'[store]\nurl = "{url}"\n\n[[budgets]]\nscope = "{scope}"\nusd_per_day = "10"\n'
+    policy = ingate.Policy.from_toml(text)
+    with pytest.raises(RuntimeError):
+        with policy.begin(chat("hello", model="gpt-4o"), scope=scope):
+            assert status_of(policy, "usd").reservations == 1
+            raise RuntimeError("vendor failed")
+    assert status_of(policy, "usd").reservations == 0
+    with policy.begin(chat("hello", model="gpt-4o"), scope=scope) as call:
+        record = call.finish({"prompt_tokens": 1000, "completion_tokens": 100})
+    assert record.store_error is None
+    assert status_of(policy, "usd").spent == Decimal("0.0035")

@@ -1,9 +1,10 @@
 """ingate: an LLM gateway that lives inside the calling process.
 
 Every call to a model vendor passes through one `Policy` before and after it
-leaves the process: the policy resolves the model name, redacts secrets and
-PII, counts the request's tokens, reserves budget for the worst case, settles
-it with the real usage and records cost, energy and carbon.
+leaves the process. Before, the policy resolves the model name, redacts
+secrets and PII, counts the request's tokens and reserves budget for the
+worst case. After, it settles the reservation with the real usage and records
+cost, energy and carbon.
 
     import ingate
 

@@ -40,7 +40,7 @@ class TokenCount:
 
 @final
 class Resolution:
-    """How a model name was resolved."""
+    """The resolution of a model name: the catalog id and the names that led to it."""
 
     @property
     def requested(self) -> str: ...
