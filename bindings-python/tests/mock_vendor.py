@@ -35,7 +35,8 @@ class MockVendor:
     `usage_input` and `usage_output` (the usage reported),
     `status` (an HTTP error status to answer with instead, such as 500),
     `chunk_size` (characters per streamed text delta),
-    `tool_call` (OpenAI: a tool call `(name, arguments)` added to the answer).
+    `tool_call` (OpenAI: a tool call `(name, arguments)` added to the answer),
+    `send_usage` (OpenAI: `False` answers without usage, as some compatible servers do).
     """
 
     def __init__(self) -> None:
@@ -47,6 +48,7 @@ class MockVendor:
         self.status: int | None = None
         self.chunk_size = 3
         self.tool_call: tuple[str, str] | None = None
+        self.send_usage = True
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -148,18 +150,17 @@ def openai_answer(handler: Any, vendor: MockVendor, body: dict[str, Any]) -> Non
                     "function": {"name": name, "arguments": arguments},
                 }
             ]
-        handler._send_json(
-            200,
-            dict(
-                base,
-                object="chat.completion",
-                choices=[{"index": 0, "message": message, "finish_reason": "stop"}],
-                usage=usage,
-            ),
+        completion = dict(
+            base,
+            object="chat.completion",
+            choices=[{"index": 0, "message": message, "finish_reason": "stop"}],
         )
+        if vendor.send_usage:
+            completion["usage"] = usage
+        handler._send_json(200, completion)
         return
 
-    include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+    include_usage = vendor.send_usage and bool((body.get("stream_options") or {}).get("include_usage"))
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
         choice = {"index": 0, "delta": delta, "finish_reason": finish}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openai
 import pytest
-from mock_vendor import MockVendor
+from mock_vendor import MockVendor, echo_placeholders
 
 import ingate
 import ingate.openai
@@ -203,6 +203,28 @@ def test_stream_stopped_early_settles_delivered_output(
     status = acme_usd(policy)
     assert status.reservations == 0
     assert status.spent == record.cost_usd
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_missing_usage_settles_counted_tokens(vendor: MockVendor, policy: ingate.Policy, stream: bool) -> None:
+    records = []
+    vendor.send_usage = False
+    client = ingate.openai.wrap(client_for(vendor), policy, scope="acme", on_record=records.append)
+
+    response = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": PROMPT}], stream=stream
+    )
+    if stream:
+        list(response)
+
+    (record,) = records
+    sent = vendor.last_body
+    # The vendor generated the reply with placeholders, so that text is what is counted.
+    reply = echo_placeholders(sent)
+    assert "<EMAIL_1>" in reply
+    assert record.output_tokens == policy.count_tokens(MODEL, reply).tokens
+    assert record.input_tokens == policy.count_chat({"model": MODEL, "messages": sent["messages"]}).tokens
+    assert acme_usd(policy).reservations == 0
 
 
 def test_vendor_error_aborts_and_releases(vendor: MockVendor, policy: ingate.Policy) -> None:
