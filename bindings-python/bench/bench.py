@@ -265,6 +265,9 @@ def run_child(code: str, env: dict[str, str]) -> tuple[float, str]:
 STARTUP_INGATE = "import ingate; ingate.Policy.default().count_tokens('gpt-4o', 'hello world')"
 STARTUP_LITELLM = "import litellm"
 STARTUP_EMPTY = "pass"
+# The steps of STARTUP_INGATE alone, to show where its time goes.
+STARTUP_IMPORT = "import ingate"
+STARTUP_POLICY = "import ingate; ingate.Policy.default()"
 
 # VmHWM is the peak resident size of this program. ru_maxrss is not used: on Linux a
 # child started by this (large) process reports the parent's peak at fork time.
@@ -290,23 +293,32 @@ MEMORY_TIKTOKEN = MEMORY_PRELUDE + (
     "report()\n"
 )
 MEMORY_EMPTY = MEMORY_PRELUDE + "report()\n"
+MEMORY_POLICY = MEMORY_PRELUDE + "import ingate\ningate.Policy.default()\nreport()\n"
 
 
 def bench_startup(env: dict[str, str]) -> dict[str, Any]:
     # One run of each first, so both read their files from the page cache.
     for code in (STARTUP_INGATE, STARTUP_LITELLM):
         run_child(code, env)
-    times: dict[str, list[float]] = {"ingate": [], "litellm": [], "python": []}
+    programs = {
+        "ingate": STARTUP_INGATE,
+        "litellm": STARTUP_LITELLM,
+        "python": STARTUP_EMPTY,
+        "import": STARTUP_IMPORT,
+        "policy": STARTUP_POLICY,
+    }
+    times: dict[str, list[float]] = {name: [] for name in programs}
     for _ in range(STARTUP_RUNS):
-        times["ingate"].append(run_child(STARTUP_INGATE, env)[0])
-        times["litellm"].append(run_child(STARTUP_LITELLM, env)[0])
-        times["python"].append(run_child(STARTUP_EMPTY, env)[0])
+        for name, code in programs.items():
+            times[name].append(run_child(code, env)[0])
     medians = {name: statistics.median(values) for name, values in times.items()}
     return {
         "runs": STARTUP_RUNS,
         "ingate_ms": medians["ingate"] * 1e3,
         "litellm_ms": medians["litellm"] * 1e3,
         "python_ms": medians["python"] * 1e3,
+        "import_ms": medians["import"] * 1e3,
+        "policy_ms": medians["policy"] * 1e3,
         "ratio": medians["ingate"] / medians["litellm"],
     }
 
@@ -319,7 +331,9 @@ def bench_memory(env: dict[str, str]) -> dict[str, Any]:
     ingate_rss, ingate_peak = measure(MEMORY_INGATE)
     tiktoken_rss, tiktoken_peak = measure(MEMORY_TIKTOKEN)
     python_rss, python_peak = measure(MEMORY_EMPTY)
+    policy_rss, _ = measure(MEMORY_POLICY)
     return {
+        "policy_rss_kb": policy_rss,
         "ingate_rss_kb": ingate_rss,
         "tiktoken_rss_kb": tiktoken_rss,
         "python_rss_kb": python_rss,
@@ -394,6 +408,13 @@ def report(results: dict[str, Any]) -> str:
         f"tiktoken {memory['tiktoken_peak_kb'] / 1024:.1f} MiB. "
         f"LiteLLM's token_counter equals ingate's count_chat on "
         f"{requests['litellm_count_agrees']} of {requests['requests']} requests."
+    )
+    lines.append("")
+    lines.append(
+        f"Steps of the ingate start-up (medians): import {startup['import_ms']:.0f} ms, "
+        f"import and Policy.default() {startup['policy_ms']:.0f} ms. "
+        f"VmRSS after import and Policy.default(), before any count: "
+        f"{memory['policy_rss_kb'] / 1024:.1f} MiB."
     )
     lines.append("")
     lines.append(

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import anthropic
 from anthropic.types import RawContentBlockDeltaEvent, TextDelta
@@ -150,7 +150,7 @@ class _AsyncMessages(_Proxy):
         return _complete(self._settings, call, response)
 
 
-def _given(value: Any) -> bool:
+def _given(value: Any) -> TypeGuard[Any]:
     return value is not None and not isinstance(value, (anthropic.NotGiven, anthropic.Omit))
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 import openai
 
@@ -152,7 +152,7 @@ class _AsyncCompletions(_Proxy):
         return _complete(self._settings, call, response)
 
 
-def _given(value: Any) -> bool:
+def _given(value: Any) -> TypeGuard[Any]:
     return value is not None and not isinstance(value, (openai.NotGiven, openai.Omit))
 
 
