@@ -52,7 +52,8 @@ MODEL = "gpt-4o"
 REQUEST_BYTES = 2048
 OUTPUT_TOKENS = 100
 STARTUP_RUNS = 5
-ROUNDS = 5
+BATCH = 50
+MIN_PASSES = 3
 
 GOALS = {
     "count_tokens": "at least 2x tiktoken's throughput",
@@ -90,32 +91,34 @@ def request_texts(prompts: list[str]) -> list[str]:
     return texts
 
 
-def mean_seconds(run: Callable[[], object], seconds: float) -> float:
-    """Return the mean time of `run()` over about `seconds` (at least 2 calls)."""
-    iterations = 0
-    start = time.perf_counter()
-    while True:
-        run()
-        iterations += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= seconds and iterations >= 2:
-            return elapsed / iterations
+def best_seconds(
+    sides: dict[str, Callable[[list[Any]], object]], items: list[Any], seconds: float
+) -> dict[str, float]:
+    """Return the time each side takes over all `items`, as the sum of per-batch minimums.
 
-
-def best_seconds(runs: dict[str, Callable[[], object]], seconds: float) -> dict[str, float]:
-    """Return the time of one call of each run: the best of ROUNDS interleaved means.
-
-    The sides alternate round by round, and the best round of each is kept,
-    so load from other processes that comes and goes slows both sides alike
-    or neither.
+    The items are cut into batches of BATCH. Each pass runs every side on one
+    batch before moving to the next batch, so the sides run within
+    milliseconds of each other under the same load from other processes.
+    Passes repeat until the slowest side has run for about `seconds` (at least
+    MIN_PASSES passes); the fastest time of each batch is kept, as timeit
+    does, because other processes only ever add time.
     """
-    for run in runs.values():
-        run()
-    best = {name: float("inf") for name in runs}
-    for _ in range(ROUNDS):
-        for name, run in runs.items():
-            best[name] = min(best[name], mean_seconds(run, seconds / ROUNDS))
-    return best
+    batches = [items[start : start + BATCH] for start in range(0, len(items), BATCH)]
+    for run in sides.values():
+        run(batches[0])
+    best = {name: [float("inf")] * len(batches) for name in sides}
+    spent = dict.fromkeys(sides, 0.0)
+    passes = 0
+    while passes < MIN_PASSES or max(spent.values()) < seconds:
+        for index, batch in enumerate(batches):
+            for name, run in sides.items():
+                start = time.perf_counter()
+                run(batch)
+                elapsed = time.perf_counter() - start
+                spent[name] += elapsed
+                best[name][index] = min(best[name][index], elapsed)
+        passes += 1
+    return {name: sum(times) for name, times in best.items()}
 
 
 def machine() -> dict[str, Any]:
@@ -151,15 +154,15 @@ def bench_count(ingate: Any, encoding: Any, prompts: list[str], seconds: float) 
     if mismatches:
         raise SystemExit(f"count mismatch with tiktoken on {len(mismatches)} prompts, first at row {mismatches[0]}")
 
-    def run_ingate() -> None:
-        for text in prompts:
+    def run_ingate(texts: list[str]) -> None:
+        for text in texts:
             policy.count_tokens(MODEL, text)
 
-    def run_tiktoken() -> None:
-        for text in prompts:
+    def run_tiktoken(texts: list[str]) -> None:
+        for text in texts:
             len(encoding.encode(text))
 
-    best = best_seconds({"ingate": run_ingate, "tiktoken": run_tiktoken}, seconds)
+    best = best_seconds({"ingate": run_ingate, "tiktoken": run_tiktoken}, prompts, seconds)
     ingate_s, tiktoken_s = best["ingate"], best["tiktoken"]
     total_bytes = sum(len(text.encode("utf-8")) for text in prompts)
     return {
@@ -183,21 +186,38 @@ def bench_requests(
         for text in texts
     ]
 
-    def run_ingate() -> None:
-        for request in requests:
-            call = policy.begin(request)
+    def run_ingate(batch: list[int]) -> None:
+        for index in batch:
+            call = policy.begin(requests[index])
             call.finish(
                 {"prompt_tokens": call.input_tokens.tokens, "completion_tokens": OUTPUT_TOKENS}
             )
 
-    def run_tiktoken() -> None:
-        for text in texts:
-            len(encoding.encode(text))
+    def run_tiktoken(batch: list[int]) -> None:
+        for index in batch:
+            len(encoding.encode(texts[index]))
 
-    def run_litellm() -> None:
-        for request in requests:
-            tokens = litellm.token_counter(model=MODEL, messages=request["messages"])
+    def run_litellm(batch: list[int]) -> None:
+        for index in batch:
+            messages = requests[index]["messages"]
+            tokens = litellm.token_counter(model=MODEL, messages=messages)
             litellm.cost_per_token(model=MODEL, prompt_tokens=tokens, completion_tokens=OUTPUT_TOKENS)
+
+    # Where the time of begin + finish goes: the parts it runs, timed alone.
+    tiny = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 256}
+
+    def run_count_chat(batch: list[int]) -> None:
+        for index in batch:
+            policy.count_chat(requests[index])
+
+    def run_redact(batch: list[int]) -> None:
+        for index in batch:
+            policy.redact(texts[index])
+
+    def run_fixed(batch: list[int]) -> None:
+        for _ in batch:
+            call = policy.begin(tiny)
+            call.finish({"prompt_tokens": 8, "completion_tokens": OUTPUT_TOKENS})
 
     # How often LiteLLM's count of the whole request agrees with ingate's exact count.
     agree = sum(
@@ -205,22 +225,6 @@ def bench_requests(
         == policy.count_chat(request).tokens
         for request in requests
     )
-
-    # Where the time of begin + finish goes: the parts it runs, timed alone.
-    tiny = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 256}
-
-    def run_count_chat() -> None:
-        for request in requests:
-            policy.count_chat(request)
-
-    def run_redact() -> None:
-        for text in texts:
-            policy.redact(text)
-
-    def run_fixed() -> None:
-        for _ in requests:
-            call = policy.begin(tiny)
-            call.finish({"prompt_tokens": 8, "completion_tokens": OUTPUT_TOKENS})
 
     best = best_seconds(
         {
@@ -231,6 +235,7 @@ def bench_requests(
             "redact": run_redact,
             "fixed": run_fixed,
         },
+        list(range(len(requests))),
         seconds,
     )
     ingate_s, tiktoken_s, litellm_s = best["ingate"], best["tiktoken"], best["litellm"]

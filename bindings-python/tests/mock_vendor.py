@@ -171,7 +171,15 @@ def openai_answer(handler: Any, vendor: MockVendor, body: dict[str, Any]) -> Non
 
     events: list[tuple[str | None, str]] = [(None, chunk({"role": "assistant", "content": ""}))]
     events += [(None, chunk({"content": piece})) for piece in vendor.chunks(text)]
-    events.append((None, chunk({}, "stop")))
+    finish = "stop"
+    if vendor.tool_call is not None:
+        name, arguments = vendor.tool_call
+        start = {"index": 0, "id": "call_1", "type": "function", "function": {"name": name, "arguments": ""}}
+        events.append((None, chunk({"tool_calls": [start]})))
+        for piece in vendor.chunks(arguments):
+            events.append((None, chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})))
+        finish = "tool_calls"
+    events.append((None, chunk({}, finish)))
     if include_usage:
         payload = dict(base, object="chat.completion.chunk", choices=[], usage=usage)
         events.append((None, json.dumps(payload)))

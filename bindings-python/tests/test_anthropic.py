@@ -184,6 +184,27 @@ def test_stream_restores_split_placeholders(vendor: MockVendor, policy: ingate.P
     assert status.spent == reference_cost(vendor.usage_input, vendor.usage_output)
 
 
+def test_stream_releases_held_back_tail(vendor: MockVendor, policy: ingate.Policy) -> None:
+    client = ingate.anthropic.wrap(client_for(vendor), policy, scope="acme")
+    vendor.chunk_size = 2
+    # Ends like the start of a placeholder, so the restorer holds it back until the block ends.
+    vendor.reply = lambda body: "Compare 3 <EMAIL_"
+
+    events = list(
+        client.messages.create(
+            model=MODEL, max_tokens=100, messages=[{"role": "user", "content": PROMPT}], stream=True
+        )
+    )
+
+    types = [event.type for event in events]
+    stop = types.index("content_block_stop")
+    assert types[stop - 1] == "content_block_delta"
+    # One delta more than the vendor sent: the held-back tail, just before the block's end.
+    assert types.count("content_block_delta") == len(vendor.chunks("Compare 3 <EMAIL_")) + 1
+    text = "".join(event.delta.text for event in events if event.type == "content_block_delta")
+    assert text == "Compare 3 <EMAIL_"
+
+
 @pytest.mark.parametrize("stop", ["break_and_collect", "close", "with_block"])
 def test_stream_stopped_early_settles_delivered_output(
     vendor: MockVendor, policy: ingate.Policy, stop: str

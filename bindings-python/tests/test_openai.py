@@ -271,6 +271,40 @@ def test_tool_call_arguments_are_restored(vendor: MockVendor, policy: ingate.Pol
     assert arguments == {"to": EMAIL, "subject": "key"}
 
 
+def test_streamed_tool_call_arguments_are_restored(vendor: MockVendor, policy: ingate.Policy) -> None:
+    client = ingate.openai.wrap(client_for(vendor), policy, scope="acme")
+    vendor.chunk_size = 4
+    vendor.tool_call = ("send_mail", '{"to": "<EMAIL_1>", "subject": "key"}')
+
+    stream = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": PROMPT}], stream=True
+    )
+    arguments = "".join(
+        call.function.arguments or ""
+        for chunk in stream
+        for call in chunk.choices[0].delta.tool_calls or ()
+        if call.function is not None
+    )
+
+    assert json.loads(arguments) == {"to": EMAIL, "subject": "key"}
+
+
+def test_stream_releases_held_back_tail(vendor: MockVendor, policy: ingate.Policy) -> None:
+    client = ingate.openai.wrap(client_for(vendor), policy, scope="acme")
+    vendor.chunk_size = 2
+    # Ends like the start of a placeholder, so the restorer holds it back until the finish chunk.
+    vendor.reply = lambda body: "Compare 3 <EMAIL_"
+
+    stream = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": PROMPT}], stream=True
+    )
+    chunks = list(stream)
+
+    assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks) == "Compare 3 <EMAIL_"
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert chunks[-1].choices[0].delta.content
+
+
 def test_other_attributes_pass_through(vendor: MockVendor, policy: ingate.Policy) -> None:
     raw = client_for(vendor)
     client = ingate.openai.wrap(raw, policy)

@@ -20,6 +20,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeGuard
 
 import openai
+from openai.types.chat.chat_completion_chunk import (
+    ChoiceDelta,
+    ChoiceDeltaToolCall,
+    ChoiceDeltaToolCallFunction,
+)
 
 from . import Call, CallRecord, Policy
 
@@ -272,26 +277,38 @@ def _counted_usage(settings: _Settings, call: Call, output: str) -> dict[str, in
 class _StreamState:
     """Restores the chunks of one streamed completion and settles its call once.
 
-    Each choice has its own stream restorer, which holds back a placeholder
-    split across chunks until the chunk that completes it arrives.
+    The content of each choice, and the arguments of each of its tool calls,
+    have their own stream restorer. A restorer holds back a placeholder split
+    across chunks until the chunk that completes it arrives.
     """
 
     def __init__(self, settings: _Settings, call: Call, usage_requested: bool) -> None:
         self.settings = settings
         self.call = call
         self.usage_requested = usage_requested
-        self.restorers: dict[int, Any] = {}
+        # Keyed by (choice index, None) for content and (choice index, tool call index).
+        self.restorers: dict[tuple[int, int | None], Any] = {}
         self.output: list[str] = []
         self.usage: Any = None
         self.last_chunk: Any = None
         self.settled = False
 
-    def restorer(self, index: int) -> Any:
-        restorer = self.restorers.get(index)
+    def push(self, key: tuple[int, int | None], text: str) -> str:
+        restorer = self.restorers.get(key)
         if restorer is None:
             restorer = self.call.stream_restorer()
-            self.restorers[index] = restorer
-        return restorer
+            self.restorers[key] = restorer
+        self.output.append(text)
+        restored: str = restorer.push(text)
+        return restored
+
+    def held_back(self, choice_index: int | None = None) -> dict[tuple[int, int | None], str]:
+        """Finish the restorers of one choice (or all) and return the text they held back."""
+        keys = [key for key in self.restorers if choice_index is None or key[0] == choice_index]
+        # Content first, then the tool calls in their order.
+        keys.sort(key=lambda key: (key[0], -1 if key[1] is None else key[1]))
+        rests = {key: self.restorers.pop(key).finish() for key in keys}
+        return {key: rest for key, rest in rests.items() if rest}
 
     def process(self, chunk: Any) -> Any:
         """Restore one chunk in place; return `None` for a chunk the caller must not see."""
@@ -301,19 +318,17 @@ class _StreamState:
             delta = choice.delta
             if delta is None:
                 continue
-            content = delta.content
-            if isinstance(content, str) and content:
-                self.output.append(content)
-                delta.content = self.restorer(choice.index).push(content)
+            if isinstance(delta.content, str) and delta.content:
+                delta.content = self.push((choice.index, None), delta.content)
             for tool_call in delta.tool_calls or ():
                 function = tool_call.function
-                if function is not None and isinstance(function.arguments, str):
-                    self.output.append(function.arguments)
-            if choice.finish_reason is not None and choice.index in self.restorers:
-                # The last content of a choice comes out with its finish chunk.
-                rest = self.restorers.pop(choice.index).finish()
-                if rest:
-                    delta.content = (delta.content or "") + rest
+                if function is not None and isinstance(function.arguments, str) and function.arguments:
+                    # NOTE: a restored value is not JSON-escaped here, unlike in a whole
+                    # response; a value with a quote or backslash (a custom pattern's) breaks the JSON.
+                    function.arguments = self.push((choice.index, tool_call.index), function.arguments)
+            if choice.finish_reason is not None:
+                # What a choice's restorers still hold comes out with its finish chunk.
+                _append_rests(delta, self.held_back(choice.index))
         if chunk.choices:
             self.last_chunk = chunk
         elif not self.usage_requested:
@@ -324,18 +339,19 @@ class _StreamState:
 
     def leftover_chunk(self) -> Any:
         """Return a chunk with the text still held back when the stream ended early."""
-        pending = {index: restorer.finish() for index, restorer in self.restorers.items()}
-        self.restorers.clear()
-        pending = {index: text for index, text in pending.items() if text}
-        if not pending or self.last_chunk is None:
+        rests = self.held_back()
+        if not rests or self.last_chunk is None:
             return None
         template = self.last_chunk
         choices = []
-        for index, text in sorted(pending.items()):
+        for choice_index in sorted({key[0] for key in rests}):
             choice = template.choices[0].model_copy(deep=True)
-            choice.index = index
+            choice.index = choice_index
             choice.finish_reason = None
-            choice.delta = choice.delta.__class__(content=text)
+            choice.delta = ChoiceDelta()
+            _append_rests(
+                choice.delta, {key: rest for key, rest in rests.items() if key[0] == choice_index}
+            )
             choices.append(choice)
         return template.model_copy(update={"choices": choices, "usage": None})
 
@@ -354,6 +370,18 @@ class _StreamState:
             return
         self.settled = True
         _abort(self.settings, self.call, error)
+
+
+def _append_rests(delta: Any, rests: dict[tuple[int, int | None], str]) -> None:
+    """Append held-back text to a delta: content, or one tool-call fragment per tool call."""
+    for (_, tool_index), rest in rests.items():
+        if tool_index is None:
+            delta.content = (delta.content or "") + rest
+        else:
+            fragment = ChoiceDeltaToolCall(
+                index=tool_index, function=ChoiceDeltaToolCallFunction(arguments=rest)
+            )
+            delta.tool_calls = [*(delta.tool_calls or []), fragment]
 
 
 def _restored_chunks(stream: Any, state: _StreamState) -> Iterator[Any]:
