@@ -271,6 +271,23 @@ def test_tool_call_arguments_are_restored(vendor: MockVendor, policy: ingate.Pol
     assert arguments == {"to": EMAIL, "subject": "key"}
 
 
+def test_tool_call_arguments_escape_restored_quotes(vendor: MockVendor) -> None:
+    # A custom pattern whose values contain a quote, which JSON must escape.
+    policy = ingate.Policy.from_toml(
+        '[redaction]\ndetectors = []\n[[redaction.patterns]]\nname = "ticket"\nregex = \'T"[0-9]{4}\'\n'
+    )
+    client = ingate.openai.wrap(client_for(vendor), policy)
+    vendor.tool_call = ("open_ticket", '{"ticket": "<TICKET_1>"}')
+
+    response = client.chat.completions.create(
+        model=MODEL, messages=[{"role": "user", "content": 'Reopen T"1234 please.'}]
+    )
+
+    assert vendor.last_body["messages"][0]["content"] == "Reopen <TICKET_1> please."
+    arguments = json.loads(response.choices[0].message.tool_calls[0].function.arguments)
+    assert arguments == {"ticket": 'T"1234'}
+
+
 def test_streamed_tool_call_arguments_are_restored(vendor: MockVendor, policy: ingate.Policy) -> None:
     client = ingate.openai.wrap(client_for(vendor), policy, scope="acme")
     vendor.chunk_size = 4

@@ -313,17 +313,21 @@ def _begin(settings: _Settings, kwargs: dict[str, Any]) -> tuple[Call, dict[str,
         request["tools"] = [definition for definition in definitions if definition is not None]
 
     call = settings.policy.begin(request, scope=settings.scope, tags=settings.tags)
-    sent = call.request
-    chat.write_back(sent["messages"])
-    kwargs = dict(kwargs, model=sent["model"], messages=anthropic_request["messages"])
-    if "system" in anthropic_request:
-        kwargs["system"] = anthropic_request["system"]
+    try:
+        sent = call.request
+        chat.write_back(sent["messages"])
+        kwargs = dict(kwargs, model=sent["model"], messages=anthropic_request["messages"])
+        if "system" in anthropic_request:
+            kwargs["system"] = anthropic_request["system"]
+    except BaseException as error:
+        _abort(settings, call, error)
+        raise
     return call, kwargs
 
 
 def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
     # The exception's class names the cause; its message may quote the request, so it is left out.
-    settings.report(call.abort(f"vendor request failed: {type(error).__name__}"))
+    settings.report(call.abort(f"call failed: {type(error).__name__}"))
 
 
 def _restore_values(call: Call, value: Any) -> Any:

@@ -192,44 +192,49 @@ def _begin(settings: _Settings, kwargs: dict[str, Any]) -> tuple[Call, dict[str,
         ]
 
     call = settings.policy.begin(request, scope=settings.scope, tags=settings.tags)
-    sent = call.request
-    kwargs = dict(kwargs, model=sent["model"], messages=sent["messages"])
+    try:
+        sent = call.request
+        kwargs = dict(kwargs, model=sent["model"], messages=sent["messages"])
 
-    usage_requested = False
-    if kwargs.get("stream") is True:
-        options = kwargs.get("stream_options")
-        options = dict(options) if _given(options) else {}
-        usage_requested = bool(options.get("include_usage"))
-        options["include_usage"] = True
-        kwargs["stream_options"] = options
+        usage_requested = False
+        if kwargs.get("stream") is True:
+            options = kwargs.get("stream_options")
+            options = dict(options) if _given(options) else {}
+            usage_requested = bool(options.get("include_usage"))
+            options["include_usage"] = True
+            kwargs["stream_options"] = options
+    except BaseException as error:
+        _abort(settings, call, error)
+        raise
     return call, kwargs, usage_requested
 
 
 def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
     # The exception's class names the cause; its message may quote the request, so it is left out.
-    settings.report(call.abort(f"vendor request failed: {type(error).__name__}"))
+    settings.report(call.abort(f"call failed: {type(error).__name__}"))
 
 
 def _restore_arguments(call: Call, arguments: str) -> str:
     """Put redacted values back into a tool call's JSON arguments.
 
-    Restoring the text directly keeps the vendor's formatting. When an original
-    value needs JSON escaping (a quote, a backslash), that would break the JSON,
-    so the string values are restored one by one and the arguments re-encoded.
+    Restoring the text directly keeps the vendor's formatting. An original
+    value that needs JSON escaping (a quote, a backslash) would change the
+    JSON's meaning or break it, so then the string values are restored one by
+    one and the arguments re-encoded.
     """
     restored = call.restore(arguments)
     if restored == arguments:
         return arguments
     try:
-        json.loads(restored)
+        expected = _restore_values(call, json.loads(arguments))
+    except ValueError:
         return restored
+    try:
+        if json.loads(restored) == expected:
+            return restored
     except ValueError:
         pass
-    try:
-        parsed = json.loads(arguments)
-    except ValueError:
-        return restored
-    return json.dumps(_restore_values(call, parsed), ensure_ascii=False)
+    return json.dumps(expected, ensure_ascii=False)
 
 
 def _restore_values(call: Call, value: Any) -> Any:
