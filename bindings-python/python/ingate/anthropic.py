@@ -177,8 +177,8 @@ class _ChatRequest:
 
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
-        # (chat message index, part index, None for a plain string content, or
-        # ("tool", n) for the n-th tool call; Anthropic container; key)
+        # Each slot is (chat message index, place, Anthropic dict, key). The place is a
+        # part index, None for string content, or ("tool", n) for the n-th tool call.
         self.slots: list[tuple[int, Any, dict[str, Any], str]] = []
 
     def add_system(self, holder: dict[str, Any]) -> None:

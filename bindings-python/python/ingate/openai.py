@@ -8,7 +8,7 @@
 
 Before the request leaves the process, `client.chat.completions.create` then
 resolves the model, redacts the messages, counts the input and reserves
-budget. Afterwards it puts the redacted values back into the answer and
+budget. Afterwards it puts the redacted values back into the response and
 settles the reservation with the usage that the response reports. Every other
 attribute of the client is the SDK's own, untouched.
 """
@@ -328,8 +328,8 @@ class _StreamState:
             for tool_call in delta.tool_calls or ():
                 function = tool_call.function
                 if function is not None and isinstance(function.arguments, str) and function.arguments:
-                    # NOTE: a restored value is not JSON-escaped here, unlike in a whole
-                    # response; a value with a quote or backslash (a custom pattern's) breaks the JSON.
+                    # NOTE: a restored value is not JSON-escaped here, unlike in a whole response.
+                    # A value with a quote or backslash, which only a custom pattern matches, breaks the JSON.
                     function.arguments = self.push((choice.index, tool_call.index), function.arguments)
             if choice.finish_reason is not None:
                 # What a choice's restorers still hold comes out with its finish chunk.
