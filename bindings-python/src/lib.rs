@@ -28,6 +28,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<types::PyEstimate>()?;
     module.add_class::<types::PyEnergy>()?;
     module.add_class::<types::PyBudgetStatus>()?;
+    module.add_class::<types::PyDiagnostic>()?;
     module.add_class::<types::PyCallRecord>()?;
     Ok(())
 }

@@ -10,7 +10,9 @@ use pyo3::prelude::*;
 use crate::call::PyCall;
 use crate::convert;
 use crate::errors::to_py_err;
-use crate::types::{PyBudgetStatus, PyEnergy, PyRedaction, PyResolution, PyTokenCount};
+use crate::types::{
+    PyBudgetStatus, PyDiagnostic, PyEnergy, PyRedaction, PyResolution, PyTokenCount,
+};
 
 /// A loaded policy: catalog, aliases, budgets, redaction and energy settings.
 ///
@@ -140,6 +142,15 @@ impl PyPolicy {
             Usage::from_vendor_json(&usage)?.cost(&record.prices)
         });
         convert::decimal(py, raise(py, priced)?)
+    }
+
+    /// Returns the warnings and errors about aliases and fallbacks found when the policy loaded.
+    fn diagnostics(&self) -> Vec<PyDiagnostic> {
+        self.policy
+            .diagnostics()
+            .iter()
+            .map(PyDiagnostic::from)
+            .collect()
     }
 
     /// Returns the state of every budget limit: spend, reservations in flight and the next reset.

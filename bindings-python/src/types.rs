@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use ingate::budget::LimitStatus;
+use ingate::catalog::Diagnostic;
 use ingate::energy::Estimate;
 use ingate::record::Decision;
 use ingate::{CallRecord, Energy, Finding, Redaction, Resolution, TokenCount};
@@ -262,6 +263,42 @@ impl PyEnergy {
             self.water_ml.get().__repr__(),
             self.zone,
             self.method
+        )
+    }
+}
+
+/// A finding about the policy's aliases and fallbacks, from when it loaded.
+#[pyclass(name = "Diagnostic", module = "ingate", frozen, get_all)]
+pub struct PyDiagnostic {
+    /// `error` (the alias or fallback cannot be used) or `warning` (it stops working after a date).
+    pub severity: String,
+    /// The kind of finding: `retired`, `retiring`, `smaller_context_window`, ...
+    pub kind: String,
+    /// A sentence naming the alias, pin or chain.
+    pub message: String,
+}
+
+impl From<&Diagnostic> for PyDiagnostic {
+    fn from(diagnostic: &Diagnostic) -> PyDiagnostic {
+        // Both enums serialize to their snake_case names.
+        let name = |value: serde_json::Result<serde_json::Value>| match value {
+            Ok(serde_json::Value::String(name)) => name,
+            _ => String::new(),
+        };
+        PyDiagnostic {
+            severity: name(serde_json::to_value(diagnostic.severity)),
+            kind: name(serde_json::to_value(diagnostic.kind)),
+            message: diagnostic.message.clone(),
+        }
+    }
+}
+
+#[pymethods]
+impl PyDiagnostic {
+    fn __repr__(&self) -> String {
+        format!(
+            "Diagnostic(severity={:?}, kind={:?}, message={:?})",
+            self.severity, self.kind, self.message
         )
     }
 }

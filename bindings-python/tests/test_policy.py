@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 from decimal import Decimal
 from pathlib import Path
@@ -167,3 +168,36 @@ def test_policy_repr_names_store_kind_only() -> None:
     policy = ingate.Policy.from_toml('[store]\nurl = "redis://user:secret@127.0.0.1:1/0"\n')
     assert "secret" not in repr(policy)
     assert "redis" in repr(policy)
+
+
+def test_diagnostics_flag_retiring_alias() -> None:
+    assert ingate.Policy.default().diagnostics() == []
+    # gpt-4o shuts down on 2027-01-14 (the catalog's date), inside the default 90-day window from December 2026 on.
+    policy = ingate.Policy.from_toml('[models.aliases]\nfast = "gpt-4o"\n')
+    [diagnostic] = policy.diagnostics()
+    assert diagnostic.severity in ("warning", "error")
+    assert diagnostic.kind in ("retiring", "retired")
+    assert "fast" in diagnostic.message
+
+
+def test_with_fixed_time_requires_aware_datetime() -> None:
+    with pytest.raises(ValueError, match="aware datetime"):
+        ingate.Policy.default().with_fixed_time(datetime.datetime(2026, 12, 4, 12, 0))
+
+
+def test_with_fixed_time_moves_deprecation_dates() -> None:
+    before = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
+    assert ingate.Policy.default().with_fixed_time(before).resolve_model("gpt-4-32k").model == "gpt-4-32k"
+    with pytest.raises(ingate.ModelRetired):
+        ingate.Policy.default().with_fixed_time(NOW).resolve_model("gpt-4-32k")
+
+
+def test_from_file_reads_json(tmp_path: Path) -> None:
+    path = tmp_path / "policy.json"
+    path.write_text('{"models": {"aliases": {"fast": "gpt-4o-mini"}}}', encoding="utf-8")
+    assert ingate.Policy.from_file(path).resolve_model("fast").requested == "fast"
+
+
+def test_begin_rejects_non_str_tags(policy: ingate.Policy) -> None:
+    with pytest.raises(TypeError):
+        policy.begin(chat("hi"), tags={"team": 7})  # type: ignore[dict-item]
