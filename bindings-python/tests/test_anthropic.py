@@ -298,3 +298,31 @@ def test_async_create_and_stream(vendor: MockVendor, policy: ingate.Policy) -> N
     assert streamed == whole
     assert [record.output_tokens for record in records] == [vendor.usage_output] * 2
     assert acme_usd(policy).reservations == 0
+
+
+def test_async_stream_stopped_early_settles(vendor: MockVendor, policy: ingate.Policy) -> None:
+    records = []
+    vendor.reply = lambda body: "word " * 400
+    client = ingate.anthropic.wrap(
+        client_for(vendor, anthropic.AsyncAnthropic), policy, scope="acme", on_record=records.append
+    )
+
+    async def run() -> list[str]:
+        delivered = []
+        stream = await client.messages.create(
+            model=MODEL, max_tokens=1000, messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        async with stream:
+            async for event in stream:
+                if event.type == "content_block_delta":
+                    delivered.append(event.delta.text)
+                    if len(delivered) == 3:
+                        break
+        return delivered
+
+    delivered = asyncio.run(run())
+
+    (record,) = records
+    assert record.output_tokens == policy.count_tokens(MODEL, "".join(delivered)).tokens
+    assert record.input_tokens == vendor.usage_input
+    assert acme_usd(policy).reservations == 0
