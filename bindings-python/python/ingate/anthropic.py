@@ -1,0 +1,597 @@
+"""Apply an ingate policy to every message created with the Anthropic SDK.
+
+    import anthropic, ingate, ingate.anthropic
+
+    policy = ingate.Policy.from_file("policy.toml")
+    client = ingate.anthropic.wrap(anthropic.Anthropic(), policy, scope="acme/support")
+    message = client.messages.create(model="claude-sonnet-4-5", max_tokens=1024, messages=[...])
+
+Before the request leaves the process, `client.messages.create` then resolves
+the model, redacts the system prompt and the messages, counts the input and
+reserves budget. Afterwards it puts the redacted values back into the answer
+and settles the reservation with the usage that the response reports. Every
+other attribute of the client is the SDK's own, untouched.
+
+The policy reads chat requests in OpenAI's shape, so each request is
+converted for `Policy.begin`: the system prompt becomes a system message,
+text blocks (also inside tool results) become text parts, images become image
+parts, and `tool_use` blocks become tool calls with their input as JSON
+arguments. The redacted texts are then written back into a copy of the
+Anthropic request, so what is sent keeps every block, field and order that
+the caller gave. Thinking blocks are neither redacted nor counted, because
+the vendor checks their signatures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeGuard
+
+import anthropic
+from anthropic.types import RawContentBlockDeltaEvent, TextDelta
+
+from . import Call, CallRecord, Policy
+
+__all__ = ["wrap"]
+
+RecordHandler = Callable[[CallRecord], None]
+
+
+def wrap(
+    client: Any,
+    policy: Policy,
+    scope: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    *,
+    on_record: RecordHandler | None = None,
+) -> Any:
+    """Return `client` with the policy applied to `messages.create`.
+
+    `client` is an `anthropic.Anthropic` or `anthropic.AsyncAnthropic`. Calls
+    are charged to `scope` (the policy's default scope when `None`) and
+    labelled with `tags`. `on_record` receives the record of every finished or
+    aborted call.
+    """
+    if not isinstance(client, (anthropic.Anthropic, anthropic.AsyncAnthropic)):
+        raise TypeError(
+            f"ingate.anthropic.wrap expects an anthropic.Anthropic or anthropic.AsyncAnthropic "
+            f"client, got {type(client).__name__}; for OpenAI use ingate.openai.wrap"
+        )
+    is_async = isinstance(client, anthropic.AsyncAnthropic)
+    settings = _Settings(policy, scope, dict(tags or {}), on_record, is_async)
+    return _WrappedClient(client, settings)
+
+
+class _Settings:
+    __slots__ = ("policy", "scope", "tags", "on_record", "is_async")
+
+    def __init__(
+        self,
+        policy: Policy,
+        scope: str | None,
+        tags: dict[str, str],
+        on_record: RecordHandler | None,
+        is_async: bool,
+    ) -> None:
+        self.policy = policy
+        self.scope = scope
+        self.tags = tags
+        self.on_record = on_record
+        self.is_async = is_async
+
+    def report(self, record: CallRecord) -> None:
+        if self.on_record is not None:
+            self.on_record(record)
+
+
+class _Proxy:
+    """Forward every attribute that the subclass does not define to the SDK object."""
+
+    __slots__ = ("_target", "_settings")
+
+    def __init__(self, target: Any, settings: _Settings) -> None:
+        self._target = target
+        self._settings = settings
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _Proxy.__slots__:
+            raise AttributeError(name)
+        return getattr(self._target, name)
+
+    def __repr__(self) -> str:
+        return f"<ingate-wrapped {self._target!r}>"
+
+
+class _WrappedClient(_Proxy):
+    __slots__ = ()
+
+    @property
+    def messages(self) -> _Messages | _AsyncMessages:
+        if self._settings.is_async:
+            return _AsyncMessages(self._target.messages, self._settings)
+        return _Messages(self._target.messages, self._settings)
+
+    def with_options(self, **options: Any) -> _WrappedClient:
+        return _WrappedClient(self._target.with_options(**options), self._settings)
+
+    copy = with_options
+
+
+class _Messages(_Proxy):
+    __slots__ = ()
+
+    def create(self, **kwargs: Any) -> Any:
+        """Create a message under the policy; the arguments are the SDK's."""
+        call, kwargs = _begin(self._settings, kwargs)
+        try:
+            response = self._target.create(**kwargs)
+        except BaseException as error:
+            _abort(self._settings, call, error)
+            raise
+        if kwargs.get("stream") is True:
+            return _Stream(response, _StreamState(self._settings, call))
+        return _complete(self._settings, call, response)
+
+
+class _AsyncMessages(_Proxy):
+    __slots__ = ()
+
+    async def create(self, **kwargs: Any) -> Any:
+        """Create a message under the policy; the arguments are the SDK's."""
+        call, kwargs = _begin(self._settings, kwargs)
+        try:
+            response = await self._target.create(**kwargs)
+        except BaseException as error:
+            _abort(self._settings, call, error)
+            raise
+        if kwargs.get("stream") is True:
+            return _AsyncStream(response, _StreamState(self._settings, call))
+        return _complete(self._settings, call, response)
+
+
+def _given(value: Any) -> TypeGuard[Any]:
+    return value is not None and not isinstance(value, (anthropic.NotGiven, anthropic.Omit))
+
+
+def _plain(value: Any) -> Any:
+    """Return a copy of `value` as plain JSON data, dumping SDK models the way the SDK sends them."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if hasattr(value, "model_dump"):
+        return value.model_dump(
+            exclude_unset=True, mode="json", exclude=getattr(value, "__api_exclude__", None)
+        )
+    return value
+
+
+class _ChatRequest:
+    """An OpenAI-shaped chat request built from an Anthropic one, for `Policy.begin`.
+
+    Each text taken from the Anthropic request is remembered as a slot: where
+    it sits in the chat request, and the dict and key it came from in the
+    Anthropic copy, so the redacted text can be written back.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        # Each slot is (chat message index, place, Anthropic dict, key). The place is a
+        # part index, None for string content, or ("tool", n) for the n-th tool call.
+        self.slots: list[tuple[int, Any, dict[str, Any], str]] = []
+
+    def add_system(self, holder: dict[str, Any]) -> None:
+        system = holder["system"]
+        if isinstance(system, str):
+            self.slots.append((len(self.messages), None, holder, "system"))
+            self.messages.append({"role": "system", "content": system})
+        elif isinstance(system, list):
+            parts: list[dict[str, Any]] = []
+            for block in system:
+                self._add_block(block, parts, [])
+            self.messages.append({"role": "system", "content": parts})
+
+    def add_message(self, message: dict[str, Any]) -> None:
+        content = message.get("content")
+        entry: dict[str, Any] = {"role": message.get("role", "")}
+        if isinstance(content, str):
+            self.slots.append((len(self.messages), None, message, "content"))
+            entry["content"] = content
+        elif isinstance(content, list):
+            parts: list[dict[str, Any]] = []
+            tool_calls: list[dict[str, Any]] = []
+            for block in content:
+                self._add_block(block, parts, tool_calls)
+            entry["content"] = parts
+            if tool_calls:
+                entry["tool_calls"] = tool_calls
+        self.messages.append(entry)
+
+    def _add_block(
+        self, block: Any, parts: list[dict[str, Any]], tool_calls: list[dict[str, Any]]
+    ) -> None:
+        if not isinstance(block, dict):
+            return
+        kind = block.get("type")
+        index = len(self.messages)
+        if kind == "text" and isinstance(block.get("text"), str):
+            self.slots.append((index, len(parts), block, "text"))
+            parts.append({"type": "text", "text": block["text"]})
+        elif kind == "image":
+            image = _image_part(block.get("source"))
+            if image is not None:
+                parts.append(image)
+        elif kind == "document":
+            source = block.get("source")
+            if isinstance(source, dict) and source.get("type") == "text":
+                if isinstance(source.get("data"), str):
+                    self.slots.append((index, len(parts), source, "data"))
+                    parts.append({"type": "text", "text": source["data"]})
+        elif kind == "tool_use":
+            arguments = json.dumps(block.get("input", {}), ensure_ascii=False)
+            self.slots.append((index, ("tool", len(tool_calls)), block, "input"))
+            tool_calls.append(
+                {
+                    "id": str(block.get("id", "")),
+                    "type": "function",
+                    "function": {"name": str(block.get("name", "")), "arguments": arguments},
+                }
+            )
+        elif kind == "tool_result":
+            result = block.get("content")
+            if isinstance(result, str):
+                self.slots.append((index, len(parts), block, "content"))
+                parts.append({"type": "text", "text": result})
+            elif isinstance(result, list):
+                for inner in result:
+                    self._add_block(inner, parts, tool_calls)
+        # Thinking, redacted thinking and server tool blocks are sent as given.
+
+    def write_back(self, sent_messages: list[dict[str, Any]]) -> None:
+        """Copy the redacted texts of the policy's request into the Anthropic copy."""
+        for message_index, place, container, key in self.slots:
+            message = sent_messages[message_index]
+            if place is None:
+                redacted = message["content"]
+            elif isinstance(place, tuple):
+                arguments = message["tool_calls"][place[1]]["function"]["arguments"]
+                if arguments != json.dumps(container.get(key, {}), ensure_ascii=False):
+                    container[key] = json.loads(arguments)
+                continue
+            else:
+                redacted = message["content"][place]["text"]
+            container[key] = redacted
+
+
+def _image_part(source: Any) -> dict[str, Any] | None:
+    """Return an OpenAI image part for an Anthropic image source, so its tokens are estimated."""
+    if not isinstance(source, dict):
+        return None
+    if source.get("type") == "base64" and isinstance(source.get("data"), str):
+        media_type = source.get("media_type", "image/png")
+        url = f"data:{media_type};base64,{source['data']}"
+        return {"type": "image_url", "image_url": {"url": url}}
+    if source.get("type") == "url" and isinstance(source.get("url"), str):
+        return {"type": "image_url", "image_url": {"url": source["url"]}}
+    return None
+
+
+def _tool_definition(tool: Any) -> dict[str, Any] | None:
+    """Return the OpenAI form of a client tool; server tools have no schema to count."""
+    if not isinstance(tool, dict) or "input_schema" not in tool:
+        return None
+    function: dict[str, Any] = {"name": str(tool.get("name", "")), "parameters": tool["input_schema"]}
+    if isinstance(tool.get("description"), str):
+        function["description"] = tool["description"]
+    return {"type": "function", "function": function}
+
+
+def _begin(settings: _Settings, kwargs: dict[str, Any]) -> tuple[Call, dict[str, Any]]:
+    """Begin a call for the SDK arguments; return it with the arguments to send."""
+    messages = kwargs.get("messages")
+    anthropic_request: dict[str, Any] = {
+        "messages": _plain(list(messages)) if _given(messages) else [],
+    }
+    system = kwargs.get("system")
+    if _given(system):
+        anthropic_request["system"] = _plain(system)
+
+    chat = _ChatRequest()
+    if "system" in anthropic_request:
+        chat.add_system(anthropic_request)
+    for message in anthropic_request["messages"]:
+        if isinstance(message, dict):
+            chat.add_message(message)
+    request: dict[str, Any] = {"model": kwargs.get("model"), "messages": chat.messages}
+    max_tokens = kwargs.get("max_tokens")
+    if _given(max_tokens):
+        request["max_tokens"] = max_tokens
+    tools = kwargs.get("tools")
+    if _given(tools):
+        definitions = [_tool_definition(tool) for tool in _plain(list(tools))]
+        request["tools"] = [definition for definition in definitions if definition is not None]
+
+    call = settings.policy.begin(request, scope=settings.scope, tags=settings.tags)
+    try:
+        sent = call.request
+        chat.write_back(sent["messages"])
+        kwargs = dict(kwargs, model=sent["model"], messages=anthropic_request["messages"])
+        if "system" in anthropic_request:
+            kwargs["system"] = anthropic_request["system"]
+    except BaseException as error:
+        _abort(settings, call, error)
+        raise
+    return call, kwargs
+
+
+def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
+    # The exception's class names the cause; its message may quote the request, so it is left out.
+    settings.report(call.abort(f"call failed: {type(error).__name__}"))
+
+
+def _restore_values(call: Call, value: Any) -> Any:
+    if isinstance(value, str):
+        return call.restore(value)
+    if isinstance(value, list):
+        return [_restore_values(call, item) for item in value]
+    if isinstance(value, dict):
+        return {key: _restore_values(call, item) for key, item in value.items()}
+    return value
+
+
+# The usage fields that Anthropic bills by. Other fields of the SDK's usage object
+# (`output_tokens_details`, `server_tool_use`, ...) are left out, because a key
+# such as `output_tokens_details` would make the policy read the object as an
+# OpenAI Responses API usage, which counts cached input differently.
+_USAGE_FIELDS = ("input_tokens", "output_tokens", "cache_read_input_tokens", "cache_creation_input_tokens")
+
+
+def _usage(usage: Any) -> dict[str, Any]:
+    """Return the billed fields of an Anthropic usage object or dict that are set."""
+    plain = _plain(usage)
+    return {key: plain[key] for key in _USAGE_FIELDS if plain.get(key) is not None}
+
+
+def _complete(settings: _Settings, call: Call, response: Any) -> Any:
+    """Restore a whole message in place and settle the call with its usage."""
+    try:
+        output = []
+        for block in response.content:
+            if block.type == "text":
+                output.append(block.text)
+                block.text = call.restore(block.text)
+            elif block.type == "tool_use":
+                output.append(json.dumps(block.input, ensure_ascii=False))
+                block.input = _restore_values(call, block.input)
+        usage = _usage(response.usage) if response.usage is not None else {}
+        if "input_tokens" not in usage or "output_tokens" not in usage:
+            usage = _counted_usage(settings, call, usage, "".join(output))
+        record = call.finish(usage)
+    except BaseException as error:
+        _abort(settings, call, error)
+        raise
+    settings.report(record)
+    return response
+
+
+def _counted_usage(
+    settings: _Settings, call: Call, reported: dict[str, Any] | None, output: str
+) -> dict[str, Any]:
+    """Return usage with the output counted from `output`, for a stream stopped early
+    or a response without usage.
+
+    The input is the vendor's count (from `message_start` in a stream) when it
+    was reported, else the policy's own count.
+    """
+    # `call.model` is the catalog id, which always resolves; the name sent may lack its prefix.
+    output_tokens = settings.policy.count_tokens(call.model, output).tokens if output else 0
+    if reported is None or "input_tokens" not in reported:
+        return {"input_tokens": call.input_tokens.tokens, "output_tokens": output_tokens}
+    return dict(reported, output_tokens=output_tokens)
+
+
+class _StreamState:
+    """Restores the events of one streamed message and settles its call once.
+
+    Each text block has its own stream restorer, which holds back a
+    placeholder split across deltas until the delta that completes it arrives.
+    """
+
+    def __init__(self, settings: _Settings, call: Call) -> None:
+        self.settings = settings
+        self.call = call
+        self.restorers: dict[int, Any] = {}
+        self.output: list[str] = []
+        self.usage: dict[str, Any] | None = None
+        self.finished_message = False
+        self.settled = False
+
+    def restorer(self, index: int) -> Any:
+        restorer = self.restorers.get(index)
+        if restorer is None:
+            restorer = self.call.stream_restorer()
+            self.restorers[index] = restorer
+        return restorer
+
+    def process(self, event: Any) -> list[Any]:
+        """Restore one event in place; return the events to hand to the caller."""
+        kind = getattr(event, "type", None)
+        if kind == "message_start":
+            usage = event.message.usage
+            self.usage = _usage(usage) if usage is not None else None
+        elif kind == "content_block_start":
+            block = event.content_block
+            if getattr(block, "type", None) == "text" and block.text:
+                self.output.append(block.text)
+                block.text = self.restorer(event.index).push(block.text)
+        elif kind == "content_block_delta":
+            delta = event.delta
+            delta_type = getattr(delta, "type", None)
+            if delta_type == "text_delta":
+                self.output.append(delta.text)
+                delta.text = self.restorer(event.index).push(delta.text)
+            elif delta_type == "input_json_delta":
+                self.output.append(delta.partial_json)
+            elif delta_type == "thinking_delta":
+                self.output.append(delta.thinking)
+        elif kind == "content_block_stop":
+            rest = self._flush(event.index)
+            if rest is not None:
+                return [rest, event]
+        elif kind == "message_delta":
+            self.finished_message = True
+            if event.usage is not None:
+                self.usage = dict(self.usage or {}, **_usage(event.usage))
+        return [event]
+
+    def _flush(self, index: int) -> Any:
+        """Return a text delta event with what the block's restorer still holds, if anything."""
+        restorer = self.restorers.pop(index, None)
+        if restorer is None:
+            return None
+        rest = restorer.finish()
+        if not rest:
+            return None
+        return RawContentBlockDeltaEvent(
+            type="content_block_delta", index=index, delta=TextDelta(type="text_delta", text=rest)
+        )
+
+    def leftover_events(self) -> list[Any]:
+        """Return delta events with the text still held back when the stream ended early."""
+        events = [self._flush(index) for index in sorted(self.restorers)]
+        return [event for event in events if event is not None]
+
+    def settle(self) -> None:
+        """Settle the call with the reported usage, else with the output delivered so far."""
+        if self.settled:
+            return
+        self.settled = True
+        usage = self.usage
+        if usage is None or not self.finished_message or "output_tokens" not in usage:
+            usage = _counted_usage(self.settings, self.call, self.usage, "".join(self.output))
+        self.settings.report(self.call.finish(usage))
+
+    def fail(self, error: BaseException) -> None:
+        if self.settled:
+            return
+        self.settled = True
+        _abort(self.settings, self.call, error)
+
+
+def _restored_events(stream: Any, state: _StreamState) -> Iterator[Any]:
+    try:
+        for event in stream:
+            yield from state.process(event)
+        yield from state.leftover_events()
+    except GeneratorExit:
+        raise
+    except BaseException as error:
+        state.fail(error)
+        raise
+    state.settle()
+
+
+class _Stream:
+    """The SDK's `Stream` of message events, restored and settled by the policy.
+
+    The call settles when the stream ends, when it is closed, when the caller
+    leaves a `with` block around it, or when it is garbage-collected unread.
+    """
+
+    def __init__(self, stream: Any, state: _StreamState) -> None:
+        self._stream = stream
+        self._state = state
+        # The generator holds the SDK stream and the state, not this object, so dropping
+        # the last reference to this object finalizes it at once.
+        self._events = _restored_events(stream, state)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._events)
+
+    def __enter__(self) -> _Stream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the response and settle the call with the output delivered so far."""
+        try:
+            self._stream.close()
+        finally:
+            self._state.settle()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+    def __del__(self) -> None:
+        state = getattr(self, "_state", None)
+        if state is not None and not state.settled:
+            try:
+                state.settle()
+            except Exception:
+                # A finalizer cannot raise; the call's own finalizer releases the reservation.
+                pass
+
+
+class _AsyncStream:
+    """The SDK's `AsyncStream` of message events, restored and settled by the policy."""
+
+    def __init__(self, stream: Any, state: _StreamState) -> None:
+        self._stream = stream
+        self._state = state
+        self._pending: list[Any] = []
+        self._ended = False
+
+    def __aiter__(self) -> _AsyncStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        state = self._state
+        while not self._pending:
+            if self._ended:
+                state.settle()
+                raise StopAsyncIteration
+            try:
+                event = await self._stream.__anext__()
+            except StopAsyncIteration:
+                self._ended = True
+                self._pending.extend(state.leftover_events())
+                continue
+            except BaseException as error:
+                state.fail(error)
+                raise
+            self._pending.extend(state.process(event))
+        return self._pending.pop(0)
+
+    async def __aenter__(self) -> _AsyncStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the response and settle the call with the output delivered so far."""
+        try:
+            await self._stream.close()
+        finally:
+            self._state.settle()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+    def __del__(self) -> None:
+        state = getattr(self, "_state", None)
+        if state is not None and not state.settled:
+            try:
+                state.settle()
+            except Exception:
+                pass

@@ -1,0 +1,511 @@
+"""Apply an ingate policy to every chat completion made with the OpenAI SDK.
+
+    import openai, ingate, ingate.openai
+
+    policy = ingate.Policy.from_file("policy.toml")
+    client = ingate.openai.wrap(openai.OpenAI(), policy, scope="acme/search")
+    response = client.chat.completions.create(model="gpt-4o", messages=[...])
+
+Before the request leaves the process, `client.chat.completions.create` then
+resolves the model, redacts the messages, counts the input and reserves
+budget. Afterwards it puts the redacted values back into the response and
+settles the reservation with the usage that the response reports. Every other
+attribute of the client is the SDK's own, untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeGuard
+
+import openai
+from openai.types.chat.chat_completion_chunk import (
+    ChoiceDelta,
+    ChoiceDeltaToolCall,
+    ChoiceDeltaToolCallFunction,
+)
+
+from . import Call, CallRecord, Policy
+
+__all__ = ["wrap"]
+
+RecordHandler = Callable[[CallRecord], None]
+
+# Request fields that the policy reads: the model, the messages, the tools and the output cap.
+_POLICY_FIELDS = ("tools", "max_tokens", "max_completion_tokens")
+
+
+def wrap(
+    client: Any,
+    policy: Policy,
+    scope: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    *,
+    on_record: RecordHandler | None = None,
+) -> Any:
+    """Return `client` with the policy applied to `chat.completions.create`.
+
+    `client` is an `openai.OpenAI` or `openai.AsyncOpenAI` (or a subclass such
+    as `AzureOpenAI`). Calls are charged to `scope` (the policy's default scope
+    when `None`) and labelled with `tags`. `on_record` receives the record of
+    every finished or aborted call.
+    """
+    if not isinstance(client, (openai.OpenAI, openai.AsyncOpenAI)):
+        raise TypeError(
+            f"ingate.openai.wrap expects an openai.OpenAI or openai.AsyncOpenAI client, "
+            f"got {type(client).__name__}; for Anthropic use ingate.anthropic.wrap"
+        )
+    is_async = isinstance(client, openai.AsyncOpenAI)
+    settings = _Settings(policy, scope, dict(tags or {}), on_record, is_async)
+    return _WrappedClient(client, settings)
+
+
+class _Settings:
+    __slots__ = ("policy", "scope", "tags", "on_record", "is_async")
+
+    def __init__(
+        self,
+        policy: Policy,
+        scope: str | None,
+        tags: dict[str, str],
+        on_record: RecordHandler | None,
+        is_async: bool,
+    ) -> None:
+        self.policy = policy
+        self.scope = scope
+        self.tags = tags
+        self.on_record = on_record
+        self.is_async = is_async
+
+    def report(self, record: CallRecord) -> None:
+        if self.on_record is not None:
+            self.on_record(record)
+
+
+class _Proxy:
+    """Forward every attribute that the subclass does not define to the SDK object."""
+
+    __slots__ = ("_target", "_settings")
+
+    def __init__(self, target: Any, settings: _Settings) -> None:
+        self._target = target
+        self._settings = settings
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _Proxy.__slots__:
+            raise AttributeError(name)
+        return getattr(self._target, name)
+
+    def __repr__(self) -> str:
+        return f"<ingate-wrapped {self._target!r}>"
+
+
+class _WrappedClient(_Proxy):
+    __slots__ = ()
+
+    @property
+    def chat(self) -> _WrappedChat:
+        return _WrappedChat(self._target.chat, self._settings)
+
+    def with_options(self, **options: Any) -> _WrappedClient:
+        return _WrappedClient(self._target.with_options(**options), self._settings)
+
+    copy = with_options
+
+
+class _WrappedChat(_Proxy):
+    __slots__ = ()
+
+    @property
+    def completions(self) -> _Completions | _AsyncCompletions:
+        completions = self._target.completions
+        if self._settings.is_async:
+            return _AsyncCompletions(completions, self._settings)
+        return _Completions(completions, self._settings)
+
+
+class _Completions(_Proxy):
+    __slots__ = ()
+
+    def create(self, **kwargs: Any) -> Any:
+        """Create a chat completion under the policy; the arguments are the SDK's."""
+        call, kwargs, usage_requested = _begin(self._settings, kwargs)
+        try:
+            response = self._target.create(**kwargs)
+        except BaseException as error:
+            _abort(self._settings, call, error)
+            raise
+        if kwargs.get("stream") is True:
+            return _Stream(response, _StreamState(self._settings, call, usage_requested))
+        return _complete(self._settings, call, response)
+
+
+class _AsyncCompletions(_Proxy):
+    __slots__ = ()
+
+    async def create(self, **kwargs: Any) -> Any:
+        """Create a chat completion under the policy; the arguments are the SDK's."""
+        call, kwargs, usage_requested = _begin(self._settings, kwargs)
+        try:
+            response = await self._target.create(**kwargs)
+        except BaseException as error:
+            _abort(self._settings, call, error)
+            raise
+        if kwargs.get("stream") is True:
+            return _AsyncStream(response, _StreamState(self._settings, call, usage_requested))
+        return _complete(self._settings, call, response)
+
+
+def _given(value: Any) -> TypeGuard[Any]:
+    return value is not None and not isinstance(value, (openai.NotGiven, openai.Omit))
+
+
+def _plain(value: Any) -> Any:
+    """Return `value` as plain JSON data, dumping SDK models the way the SDK sends them."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if hasattr(value, "model_dump"):
+        return value.model_dump(
+            exclude_unset=True, mode="json", exclude=getattr(value, "__api_exclude__", None)
+        )
+    return value
+
+
+def _begin(settings: _Settings, kwargs: dict[str, Any]) -> tuple[Call, dict[str, Any], bool]:
+    """Begin a call for the SDK arguments; return it with the arguments to send."""
+    messages = kwargs.get("messages")
+    request: dict[str, Any] = {
+        "model": kwargs.get("model"),
+        "messages": _plain(list(messages)) if _given(messages) else [],
+    }
+    for field in _POLICY_FIELDS:
+        value = kwargs.get(field)
+        if _given(value):
+            request[field] = _plain(list(value) if field == "tools" else value)
+    if "tools" in request:
+        # Only function tools have a definition the policy counts; custom tools pass unchanged.
+        request["tools"] = [
+            tool for tool in request["tools"] if isinstance(tool, dict) and "function" in tool
+        ]
+
+    call = settings.policy.begin(request, scope=settings.scope, tags=settings.tags)
+    try:
+        sent = call.request
+        kwargs = dict(kwargs, model=sent["model"], messages=sent["messages"])
+
+        usage_requested = False
+        if kwargs.get("stream") is True:
+            options = kwargs.get("stream_options")
+            options = dict(options) if _given(options) else {}
+            usage_requested = bool(options.get("include_usage"))
+            options["include_usage"] = True
+            kwargs["stream_options"] = options
+    except BaseException as error:
+        _abort(settings, call, error)
+        raise
+    return call, kwargs, usage_requested
+
+
+def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
+    # The exception's class names the cause; its message may quote the request, so it is left out.
+    settings.report(call.abort(f"call failed: {type(error).__name__}"))
+
+
+def _restore_arguments(call: Call, arguments: str) -> str:
+    """Put redacted values back into a tool call's JSON arguments.
+
+    Restoring the text directly keeps the vendor's formatting. An original
+    value that needs JSON escaping (a quote, a backslash) would change the
+    JSON's meaning or break it, so then the string values are restored one by
+    one and the arguments re-encoded.
+    """
+    restored = call.restore(arguments)
+    if restored == arguments:
+        return arguments
+    try:
+        expected = _restore_values(call, json.loads(arguments))
+    except ValueError:
+        return restored
+    try:
+        if json.loads(restored) == expected:
+            return restored
+    except ValueError:
+        pass
+    return json.dumps(expected, ensure_ascii=False)
+
+
+def _restore_values(call: Call, value: Any) -> Any:
+    if isinstance(value, str):
+        return call.restore(value)
+    if isinstance(value, list):
+        return [_restore_values(call, item) for item in value]
+    if isinstance(value, dict):
+        return {key: _restore_values(call, item) for key, item in value.items()}
+    return value
+
+
+def _complete(settings: _Settings, call: Call, response: Any) -> Any:
+    """Restore a whole chat completion in place and settle the call with its usage."""
+    output = []
+    try:
+        for choice in response.choices:
+            message = choice.message
+            if isinstance(message.content, str):
+                output.append(message.content)
+                message.content = call.restore(message.content)
+            for tool_call in message.tool_calls or ():
+                function = getattr(tool_call, "function", None)
+                if function is not None and isinstance(function.arguments, str):
+                    output.append(function.arguments)
+                    function.arguments = _restore_arguments(call, function.arguments)
+        usage = response.usage
+        if usage is None:
+            usage = _counted_usage(settings, call, "".join(output))
+        record = call.finish(usage)
+    except BaseException as error:
+        _abort(settings, call, error)
+        raise
+    settings.report(record)
+    return response
+
+
+def _counted_usage(settings: _Settings, call: Call, output: str) -> dict[str, int]:
+    """Return usage for a response that reported none: the counted input and `output`."""
+    # `call.model` is the catalog id, which always resolves; the name sent may lack its prefix.
+    output_tokens = settings.policy.count_tokens(call.model, output).tokens if output else 0
+    return {"prompt_tokens": call.input_tokens.tokens, "completion_tokens": output_tokens}
+
+
+class _StreamState:
+    """Restores the chunks of one streamed completion and settles its call once.
+
+    The content of each choice, and the arguments of each of its tool calls,
+    have their own stream restorer. A restorer holds back a placeholder split
+    across chunks until the chunk that completes it arrives.
+    """
+
+    def __init__(self, settings: _Settings, call: Call, usage_requested: bool) -> None:
+        self.settings = settings
+        self.call = call
+        self.usage_requested = usage_requested
+        # Keyed by (choice index, None) for content and (choice index, tool call index).
+        self.restorers: dict[tuple[int, int | None], Any] = {}
+        self.output: list[str] = []
+        self.usage: Any = None
+        self.last_chunk: Any = None
+        self.settled = False
+
+    def push(self, key: tuple[int, int | None], text: str) -> str:
+        restorer = self.restorers.get(key)
+        if restorer is None:
+            restorer = self.call.stream_restorer()
+            self.restorers[key] = restorer
+        self.output.append(text)
+        restored: str = restorer.push(text)
+        return restored
+
+    def held_back(self, choice_index: int | None = None) -> dict[tuple[int, int | None], str]:
+        """Finish the restorers of one choice (or all) and return the text they held back."""
+        keys = [key for key in self.restorers if choice_index is None or key[0] == choice_index]
+        # Content first, then the tool calls in their order.
+        keys.sort(key=lambda key: (key[0], -1 if key[1] is None else key[1]))
+        rests = {key: self.restorers.pop(key).finish() for key in keys}
+        return {key: rest for key, rest in rests.items() if rest}
+
+    def process(self, chunk: Any) -> Any:
+        """Restore one chunk in place; return `None` for a chunk the caller must not see."""
+        if getattr(chunk, "usage", None) is not None:
+            self.usage = chunk.usage
+        for choice in chunk.choices:
+            delta = choice.delta
+            if delta is None:
+                continue
+            if isinstance(delta.content, str) and delta.content:
+                delta.content = self.push((choice.index, None), delta.content)
+            for tool_call in delta.tool_calls or ():
+                function = tool_call.function
+                if function is not None and isinstance(function.arguments, str) and function.arguments:
+                    # NOTE: a restored value is not JSON-escaped here, unlike in a whole response.
+                    # A value with a quote or backslash, which only a custom pattern matches, breaks the JSON.
+                    function.arguments = self.push((choice.index, tool_call.index), function.arguments)
+            if choice.finish_reason is not None:
+                # What a choice's restorers still hold comes out with its finish chunk.
+                _append_rests(delta, self.held_back(choice.index))
+        if chunk.choices:
+            self.last_chunk = chunk
+        elif not self.usage_requested:
+            # The usage-only chunk exists because the policy asked for it; a caller that
+            # did not ask may index `choices[0]` on every chunk.
+            return None
+        return chunk
+
+    def leftover_chunk(self) -> Any:
+        """Return a chunk with the text still held back when the stream ended early."""
+        rests = self.held_back()
+        if not rests or self.last_chunk is None:
+            return None
+        template = self.last_chunk
+        choices = []
+        for choice_index in sorted({key[0] for key in rests}):
+            choice = template.choices[0].model_copy(deep=True)
+            choice.index = choice_index
+            choice.finish_reason = None
+            choice.delta = ChoiceDelta()
+            _append_rests(
+                choice.delta, {key: rest for key, rest in rests.items() if key[0] == choice_index}
+            )
+            choices.append(choice)
+        return template.model_copy(update={"choices": choices, "usage": None})
+
+    def settle(self) -> None:
+        """Settle the call with the reported usage, else with the output delivered so far."""
+        if self.settled:
+            return
+        self.settled = True
+        usage = self.usage
+        if usage is None:
+            usage = _counted_usage(self.settings, self.call, "".join(self.output))
+        self.settings.report(self.call.finish(usage))
+
+    def fail(self, error: BaseException) -> None:
+        if self.settled:
+            return
+        self.settled = True
+        _abort(self.settings, self.call, error)
+
+
+def _append_rests(delta: Any, rests: dict[tuple[int, int | None], str]) -> None:
+    """Append held-back text to a delta: content, or one tool-call fragment per tool call."""
+    for (_, tool_index), rest in rests.items():
+        if tool_index is None:
+            delta.content = (delta.content or "") + rest
+        else:
+            fragment = ChoiceDeltaToolCall(
+                index=tool_index, function=ChoiceDeltaToolCallFunction(arguments=rest)
+            )
+            delta.tool_calls = [*(delta.tool_calls or []), fragment]
+
+
+def _restored_chunks(stream: Any, state: _StreamState) -> Iterator[Any]:
+    try:
+        for chunk in stream:
+            chunk = state.process(chunk)
+            if chunk is not None:
+                yield chunk
+        leftover = state.leftover_chunk()
+        if leftover is not None:
+            yield leftover
+    except GeneratorExit:
+        raise
+    except BaseException as error:
+        state.fail(error)
+        raise
+    state.settle()
+
+
+class _Stream:
+    """The SDK's `Stream` of chat completion chunks, restored and settled by the policy.
+
+    The call settles when the stream ends, when it is closed, when the caller
+    leaves a `with` block around it, or when it is garbage-collected unread.
+    """
+
+    def __init__(self, stream: Any, state: _StreamState) -> None:
+        self._stream = stream
+        self._state = state
+        # The generator holds the SDK stream and the state, not this object, so dropping
+        # the last reference to this object finalizes it at once.
+        self._chunks = _restored_chunks(stream, state)
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._chunks)
+
+    def __enter__(self) -> _Stream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the response and settle the call with the output delivered so far."""
+        try:
+            self._stream.close()
+        finally:
+            self._state.settle()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+    def __del__(self) -> None:
+        state = getattr(self, "_state", None)
+        if state is not None and not state.settled:
+            try:
+                state.settle()
+            except Exception:
+                # A finalizer cannot raise; the call's own finalizer releases the reservation.
+                pass
+
+
+class _AsyncStream:
+    """The SDK's `AsyncStream` of chat completion chunks, restored and settled by the policy."""
+
+    def __init__(self, stream: Any, state: _StreamState) -> None:
+        self._stream = stream
+        self._state = state
+        self._leftover_sent = False
+
+    def __aiter__(self) -> _AsyncStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        state = self._state
+        while True:
+            try:
+                chunk = await self._stream.__anext__()
+            except StopAsyncIteration:
+                leftover = None if self._leftover_sent else state.leftover_chunk()
+                self._leftover_sent = True
+                if leftover is not None:
+                    return leftover
+                state.settle()
+                raise
+            except BaseException as error:
+                state.fail(error)
+                raise
+            chunk = state.process(chunk)
+            if chunk is not None:
+                return chunk
+
+    async def __aenter__(self) -> _AsyncStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the response and settle the call with the output delivered so far."""
+        try:
+            await self._stream.close()
+        finally:
+            self._state.settle()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+    def __del__(self) -> None:
+        state = getattr(self, "_state", None)
+        if state is not None and not state.settled:
+            try:
+                state.settle()
+            except Exception:
+                pass
