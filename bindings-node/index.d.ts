@@ -1,6 +1,6 @@
 // Type declarations of the `ingate` package. The classes and result objects
-// come from the native module (native.d.ts, generated from the Rust sources);
-// this file adds the request and usage shapes, the parts written in
+// come from the native module (native.d.ts, generated from the Rust sources).
+// This file adds the request and usage shapes, the parts written in
 // JavaScript and the error types.
 
 import type { CallOptions, CallRecord, Policy } from './native'
@@ -61,8 +61,6 @@ export interface ChatRequest {
 export interface UsageDetails {
   cached_tokens?: number | null
   reasoning_tokens?: number | null
-  // `any`, not `unknown`: an interface such as the OpenAI SDK's parameter
-  // types only satisfies an index signature whose value type is `any`.
   [key: string]: any
 }
 
@@ -91,8 +89,6 @@ export interface Usage {
   cached_read_tokens?: number | null
   cache_write_tokens?: number | null
   reasoning_tokens?: number | null
-  // `any`, not `unknown`: an interface such as the OpenAI SDK's parameter
-  // types only satisfies an index signature whose value type is `any`.
   [key: string]: any
 }
 
@@ -242,8 +238,8 @@ export interface OpenAIChatClient {
  *
  * The wrapped `create` returns a plain Promise: the SDK's `withResponse()`
  * and `asResponse()` are not available on it. A stream is an async iterable
- * of chunks; it settles when it ends, or when the caller stops reading it
- * (with the output counted from the chunks received). A vendor error
+ * of chunks that settles when it ends. When the caller stops reading it, it
+ * settles with the output counted from the chunks received. A vendor error
  * releases the reservation and is rethrown.
  */
 export declare function wrapOpenAI<Client extends OpenAIChatClient>(

@@ -75,8 +75,8 @@ export declare class Policy {
    */
   static default(): Policy
   /**
-   * Returns a copy of this policy whose clock stands still at `now`, for
-   * tests and replays; the copy shares this policy's budget state.
+   * Returns a copy of this policy whose clock is fixed at `now`, for tests
+   * and replays. The copy shares this policy's budget state.
    */
   withClock(now: Date | string): Policy
   /** Counts the tokens of `text` for `model` (any name that resolves). */
@@ -116,7 +116,7 @@ export declare class StreamRestorer {
   finish(): string
 }
 
-/** Where a call is charged and how it is labelled. */
+/** The scope a call is charged to and the labels of its record. */
 export interface CallOptions {
   /** The scope path (`acme/search`); the policy's `[defaults] scope` when absent. */
   scope?: string
@@ -180,9 +180,9 @@ export interface CallRecord {
   resolutionChain: Array<string>
   /** Deprecation notices, substitutions and soft budget limits. */
   warnings: Array<string>
-  /** Why an allowed call ended without usage, or `null`. */
+  /** The reason an allowed call ended without usage, or `null`. */
   abortReason: string | null
-  /** Why the budget store failed during the call and what the policy did, or `null`. */
+  /** The budget store's failure during the call and the policy's action, or `null`. */
   storeError: string | null
   /**
    * The record as one JSON object with the core's keys (`gen_ai.usage.input_tokens`, ...),

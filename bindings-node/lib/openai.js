@@ -116,7 +116,7 @@ function outputTexts(response) {
 /**
  * Yields the vendor's chunks with their text restored, then settles the call.
  *
- * The call settles with the usage of the last chunk; a stream that ends
+ * The call settles with the usage of the last chunk. A stream that ends
  * without usage, or that the caller stops reading, settles with the input
  * count taken at `begin` and the output counted from the chunks received.
  * An error from the vendor releases the reservation.

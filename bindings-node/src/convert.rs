@@ -1,4 +1,4 @@
-//! Conversions between core values and the plain objects JavaScript sees.
+//! Conversions between core values and the plain objects returned to JavaScript.
 
 use std::collections::HashMap;
 
@@ -187,7 +187,7 @@ impl From<ingate::Energy> for Energy {
     }
 }
 
-/// Where a call is charged and how it is labelled.
+/// The scope a call is charged to and the labels of its record.
 #[napi(object)]
 pub struct CallOptions {
     /// The scope path (`acme/search`); the policy's `[defaults] scope` when absent.
@@ -265,9 +265,9 @@ pub struct CallRecord {
     pub resolution_chain: Vec<String>,
     /// Deprecation notices, substitutions and soft budget limits.
     pub warnings: Vec<String>,
-    /// Why an allowed call ended without usage, or `null`.
+    /// The reason an allowed call ended without usage, or `null`.
     pub abort_reason: Option<String>,
-    /// Why the budget store failed during the call and what the policy did, or `null`.
+    /// The budget store's failure during the call and the policy's action, or `null`.
     pub store_error: Option<String>,
     /// The record as one JSON object with the core's keys (`gen_ai.usage.input_tokens`, ...),
     /// the form written to call logs.
@@ -276,7 +276,7 @@ pub struct CallRecord {
 
 /// Converts a call record; its `json` field is the core's serialization.
 pub(crate) fn record(record: &ingate::CallRecord) -> CallRecord {
-    // Serializing a record of strings, numbers and maps cannot fail.
+    // serde_json cannot fail on a record: its map keys are strings, and it writes non-finite floats as null.
     let json = serde_json::to_string(record).unwrap_or_default();
     let decision = match record.decision {
         ingate::record::Decision::Allowed => "allowed",
@@ -358,7 +358,7 @@ fn type_name(value_type: ValueType) -> &'static str {
 
 /// Converts a JavaScript number of tokens to `u64`, rejecting fractions, negatives and NaN.
 pub(crate) fn token_count(env: &Env, name: &str, value: f64) -> napi::Result<u64> {
-    // 2^53 - 1: above it a double no longer holds every integer.
+    // 2^53 - 1: above it a double cannot represent every integer.
     const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
     if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= MAX_SAFE_INTEGER {
         Ok(value as u64)

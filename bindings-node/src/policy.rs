@@ -47,8 +47,8 @@ impl Policy {
         }
     }
 
-    /// Returns a copy of this policy whose clock stands still at `now`, for
-    /// tests and replays; the copy shares this policy's budget state.
+    /// Returns a copy of this policy whose clock is fixed at `now`, for tests
+    /// and replays. The copy shares this policy's budget state.
     #[napi(ts_args_type = "now: Date | string")]
     pub fn with_clock(&self, env: Env, now: Unknown) -> napi::Result<Policy> {
         let instant = timestamp(&env, now)?;

@@ -1,7 +1,7 @@
 'use strict'
 
 // wrapOpenAI with the official `openai` SDK against a mock server on
-// 127.0.0.1 that answers like OpenAI's chat completions endpoint: JSON with
+// 127.0.0.1 that responds like OpenAI's chat completions endpoint: JSON with
 // usage, or server-sent events with usage in the last chunk. Budgets live in
 // a SQLite file, so a second policy reading the same file sees what the
 // wrapped calls reserved and settled.

@@ -2,7 +2,7 @@
 
 // Runs the language-neutral vectors in tests/vectors/*.json through the
 // package, as core/tests/vectors.rs runs them through the Rust API. Each case
-// has an `op`, its `input`, and `expect` or `expect_error`; every key of the
+// has an `op`, its `input`, and `expect` or `expect_error`. Every key of the
 // expectation must match, and floats compare with a relative tolerance of 1e-9.
 
 const assert = require('node:assert/strict')
