@@ -327,7 +327,10 @@ pub(crate) fn stringify(env: &Env, value: Unknown, what: &str) -> napi::Result<S
     if value.get_type()? != ValueType::Object {
         return Err(error::invalid_request(
             env,
-            format!("{what} must be an object, got {}", type_name(value.get_type()?)),
+            format!(
+                "{what} must be an object, got {}",
+                type_name(value.get_type()?)
+            ),
         ));
     }
     let json: JSON = env.get_global()?.get_named_property_unchecked("JSON")?;

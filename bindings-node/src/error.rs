@@ -23,10 +23,8 @@ pub(crate) fn to_js(env: &Env, error: &Error, record: Option<&CallRecord>) -> na
 }
 
 fn build(env: &Env, error: &Error, record: Option<&CallRecord>) -> napi::Result<napi::Error> {
-    let mut object = env.create_error(napi::Error::new(
-        Status::GenericFailure,
-        error.to_string(),
-    ))?;
+    let mut object =
+        env.create_error(napi::Error::new(Status::GenericFailure, error.to_string()))?;
     object.set("code", code(error))?;
     object.set("kind", error.kind().as_str())?;
     set_fields(env, &mut object, error)?;

@@ -196,7 +196,10 @@ fn timestamp(env: &Env, value: Unknown) -> napi::Result<jiff::Timestamp> {
         ));
     }
     jiff::Timestamp::from_millisecond(milliseconds as i64).map_err(|_| {
-        error::invalid_request(env, "`now` is outside the supported range of years -9999 to 9999")
+        error::invalid_request(
+            env,
+            "`now` is outside the supported range of years -9999 to 9999",
+        )
     })
 }
 
