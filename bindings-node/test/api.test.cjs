@@ -330,3 +330,15 @@ test('every error code is distinct and prefixed', () => {
     assert.match(code, /^INGATE_[A-Z_]+$/)
   }
 })
+
+test('every runtime export is declared', () => {
+  const declarations = ['index.d.ts', 'native.d.ts']
+    .map((file) => fs.readFileSync(path.join(__dirname, '..', file), 'utf8'))
+    .join('\n')
+  const exported = Object.keys(require('ingate')).sort()
+  assert.deepEqual(exported, ['Call', 'ErrorCode', 'Policy', 'StreamRestorer', 'isIngateError', 'wrapOpenAI'])
+  for (const name of exported) {
+    const declared = new RegExp(`export declare (class|const|function) ${name}\\b`)
+    assert.match(declarations, declared, `${name} has no declaration`)
+  }
+})
