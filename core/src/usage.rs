@@ -77,8 +77,13 @@ impl Usage {
                 reasoning_tokens: field(value, &["completion_tokens_details", "reasoning_tokens"])?,
             });
         }
-        if object.contains_key("input_tokens_details")
-            || object.contains_key("output_tokens_details")
+        // Anthropic's usage carries its cache keys (null when unused) and, in
+        // newer SDKs, an `output_tokens_details` too, so its keys decide first.
+        let anthropic = object.contains_key("cache_read_input_tokens")
+            || object.contains_key("cache_creation_input_tokens");
+        if !anthropic
+            && (object.contains_key("input_tokens_details")
+                || object.contains_key("output_tokens_details"))
         {
             return Ok(Usage {
                 input_tokens: field(value, &["input_tokens"])?,
@@ -88,8 +93,7 @@ impl Usage {
                 reasoning_tokens: field(value, &["output_tokens_details", "reasoning_tokens"])?,
             });
         }
-        if object.contains_key("cache_read_input_tokens")
-            || object.contains_key("cache_creation_input_tokens")
+        if anthropic
             || (object.contains_key("input_tokens") && object.contains_key("output_tokens"))
         {
             let uncached = field(value, &["input_tokens"])?;
@@ -234,6 +238,28 @@ mod tests {
         assert_eq!(usage.input_tokens, 1210);
         assert_eq!(usage.cached_read_tokens, 1000);
         assert_eq!(usage.cache_write_tokens, 200);
+    }
+
+    #[test]
+    fn anthropic_sdk_dump_with_output_details_is_anthropic() {
+        // `Usage.model_dump()` of the anthropic Python SDK 2.x: every field
+        // present, `output_tokens_details` among them, unused ones null.
+        let usage = Usage::from_vendor_json(&json!({
+            "cache_creation": null,
+            "cache_creation_input_tokens": null,
+            "cache_read_input_tokens": 100,
+            "inference_geo": null,
+            "input_tokens": 10,
+            "output_tokens": 5,
+            "output_tokens_details": {"thinking_tokens": 2},
+            "server_tool_use": null,
+            "service_tier": null,
+            "speed": null
+        }))
+        .unwrap();
+        assert_eq!(usage.input_tokens, 110);
+        assert_eq!(usage.cached_read_tokens, 100);
+        assert_eq!(usage.output_tokens, 5);
     }
 
     #[test]
