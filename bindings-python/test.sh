@@ -26,7 +26,7 @@ fi
 
 # Stubtest imports the installed package and checks every submodule, the compiled one included.
 (cd bindings-python && "$venv/bin/python" -m mypy.stubtest ingate)
-(cd bindings-python && "$venv/bin/python" -m mypy --strict tests/typing_check.py)
+(cd bindings-python && "$venv/bin/python" -m mypy --strict tests/typing_check.py python/ingate/openai.py python/ingate/anthropic.py)
 
 cd bindings-python
 "$venv/bin/python" -m pytest -q tests "$@"
