@@ -86,7 +86,8 @@ pub struct RedactionConfig {
 pub struct SecretsConfig {
     /// A gitleaks TOML rule file whose rules run with the `secrets` detector,
     /// giving findings of kind `secret` with vendor `gitleaks:<rule id>`.
-    /// NOTE: a relative path is relative to the working directory, not to the policy file.
+    /// A relative path is relative to the policy file's folder when the policy
+    /// is read with `PolicyConfig::from_file`, and to the working directory otherwise.
     pub gitleaks: Option<std::path::PathBuf>,
 }
 
