@@ -58,8 +58,11 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 }
 
 /// Returns the texts of the labeled redaction corpus, where most texts hold PII.
+/// The environment variable `INGATE_BENCH_REDACT_CORPUS` names another JSON
+/// lines file with a `text` field per line.
 fn labeled_texts() -> Vec<String> {
-    let path = format!("{DATA}/redaction/dev.jsonl");
+    let path = std::env::var("INGATE_BENCH_REDACT_CORPUS")
+        .unwrap_or_else(|_| format!("{DATA}/redaction/dev.jsonl"));
     let jsonl =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     jsonl
@@ -119,8 +122,13 @@ fn redact_prompts(c: &mut Criterion) {
 }
 
 fn redact_labeled(c: &mut Criterion) {
-    let all = ["email", "credit_card", "secrets"];
-    bench_texts(c, "labeled_pii_corpus", &labeled_texts(), &all);
+    let defaults = RedactionConfig::default().detectors;
+    let all: Vec<&str> = defaults.iter().map(String::as_str).collect();
+    let texts = labeled_texts();
+    bench_texts(c, "labeled_pii_corpus", &texts, &all);
+    for detector in all {
+        bench_texts(c, &format!("labeled_{detector}"), &texts, &[detector]);
+    }
 }
 
 criterion_group!(benches, redact_prompts, redact_labeled);

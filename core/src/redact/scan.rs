@@ -38,6 +38,8 @@ pub(crate) struct Scanner {
     prefilters: Vec<KeywordSet>,
     /// Detectors without keywords, which run on every text that has their `min_digits`.
     unfiltered: Vec<usize>,
+    /// The largest `min_digits` of any detector: counting digits stops there.
+    max_min_digits: usize,
 }
 
 /// Keywords compiled into one automaton.
@@ -46,6 +48,8 @@ struct KeywordSet {
     /// For each pattern id, the detectors that listed that keyword or a keyword
     /// that is a prefix of it.
     owners: Vec<Vec<usize>>,
+    /// Every detector in `owners`, once.
+    detectors: Vec<usize>,
 }
 
 /// One enabled detector: a built-in one or a policy's pattern or term list.
@@ -96,12 +100,15 @@ pub(crate) struct Definition {
 impl Definition {
     /// Compiles a built-in detector with the operator the policy chose for it.
     pub fn built_in(spec: &'static DetectorSpec, operator: Operator) -> Result<Definition> {
-        let regex = Regex::new(spec.pattern).map_err(|error| {
-            Error::invalid_policy(format!(
-                "built-in detector `{}` has an invalid regex: {error}",
-                spec.group
-            ))
-        })?;
+        let regex = Regex::builder()
+            .configure(Regex::config().auto_prefilter(spec.literal_prefilter))
+            .build(spec.pattern)
+            .map_err(|error| {
+                Error::invalid_policy(format!(
+                    "built-in detector `{}` has an invalid regex: {error}",
+                    spec.group
+                ))
+            })?;
         Ok(Definition {
             group: spec.group.to_string(),
             kind: spec.kind.to_string(),
@@ -187,13 +194,22 @@ impl Scanner {
                         "redaction keywords could not be compiled: {error}"
                     ))
                 })?;
-            prefilters.push(KeywordSet { automaton, owners });
+            let mut detectors: Vec<usize> = owners.iter().flatten().copied().collect();
+            detectors.sort_unstable();
+            detectors.dedup();
+            prefilters.push(KeywordSet {
+                automaton,
+                owners,
+                detectors,
+            });
         }
 
+        let max_min_digits = detectors.iter().map(|d| d.min_digits).max().unwrap_or(0);
         Ok(Scanner {
             detectors,
             prefilters,
             unfiltered,
+            max_min_digits,
         })
     }
 
@@ -208,7 +224,7 @@ impl Scanner {
             }
             let min_digits = self.detectors[index].min_digits;
             if min_digits > 0 {
-                let count = *digits.get_or_insert_with(|| count_digits(text));
+                let count = *digits.get_or_insert_with(|| count_digits(text, self.max_min_digits));
                 if count < min_digits {
                     continue;
                 }
@@ -229,9 +245,16 @@ impl Scanner {
         for &index in &self.unfiltered {
             triggered[index] = true;
         }
-        let mut remaining = triggered.iter().filter(|run| !**run).count();
 
         for prefilter in &self.prefilters {
+            // Only this automaton's own detectors count: a frequent keyword such
+            // as `.` would otherwise restart the search at every occurrence while
+            // a detector of the other automaton is still unmarked.
+            let mut remaining = prefilter
+                .detectors
+                .iter()
+                .filter(|&&index| !triggered[index])
+                .count();
             let mut at = 0;
             while remaining > 0 && at < text.len() {
                 let input = aho_corasick::Input::new(text).span(at..text.len());
@@ -387,8 +410,16 @@ fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
     !before && !after
 }
 
-fn count_digits(text: &str) -> usize {
-    text.bytes().filter(u8::is_ascii_digit).count()
+/// Counts the ASCII digits of `text`, stopping at `cap`.
+fn count_digits(text: &str, cap: usize) -> usize {
+    let mut count = 0;
+    for chunk in text.as_bytes().chunks(64) {
+        count += chunk.iter().filter(|b| b.is_ascii_digit()).count();
+        if count >= cap {
+            break;
+        }
+    }
+    count
 }
 
 fn next_char_boundary(text: &str, index: usize) -> usize {
@@ -425,6 +456,7 @@ mod tests {
             min_digits: 0,
             validator: None,
             priority,
+            literal_prefilter: true,
         }
     }
 
