@@ -7,9 +7,12 @@ In one run, on the same texts, this script measures:
   `core/benches/redact.rs` (case `labeled_pii_corpus`, one `Redactor::redact`
   call per text with all eight default detectors), read from criterion's
   `estimates.json`;
+- ingate's CPU time per pass over the corpus inside the process: the same
+  bench binary in its pass mode (`INGATE_BENCH_REDACT_PASSES`), which other
+  load on the machine disturbs less than wall time;
 - ingate's wall time as a command: `ingate redact --format jsonl CORPUS`, with
   and without the process start-up (timed on an empty input);
-- Presidio's throughput: `AnalyzerEngine.analyze` once per text, with the
+- Presidio's throughput, in wall and CPU time: `AnalyzerEngine.analyze` once per text, with the
   `NoOpNlpEngine` (no spaCy model), so only its pattern recognizers run;
 - precision and recall per kind for both, scored by one rule (below).
 
@@ -20,9 +23,9 @@ share of findings that match some label. Findings of kinds that the corpus
 does not label are not scored.
 
 Presidio's email recognizer calls tldextract, which downloads the public
-suffix list on first use unless the network is absent; then it falls back to
-the list bundled in the package. So this script refuses to run while any
-network interface other than loopback is visible. Run it as:
+suffix list on first use. Without a network it falls back to the list bundled
+in the package. So this script refuses to run while any network interface
+other than loopback is visible. Run it as:
 
     unshare -n VENV/bin/python scripts/bench_redact.py      # as root
     unshare -rn VENV/bin/python scripts/bench_redact.py     # as a user
@@ -65,7 +68,7 @@ KINDS = [
 ]
 
 # Presidio entity type -> corpus kind. Presidio has no detector for URLs with
-# credentials; its URL recognizer finds every URL, so mapping URL to
+# credentials. Its URL recognizer finds every URL, so mapping URL to
 # url_credentials credits it with each credential URL it finds and charges it
 # with every other URL. Presidio has no API key or token recognizer, so
 # `secret` has no Presidio entity. Its other types (DATE_TIME, UUID,
@@ -187,6 +190,46 @@ def measure_ingate_bench(corpus: Path, measurement_time: int) -> dict:
     }
 
 
+def measure_ingate_cpu(corpus: Path, passes: int, repeats: int) -> dict:
+    """Returns the CPU seconds of one in-process pass over the corpus.
+
+    Runs the bench binary's pass mode with 0 passes and with `passes`, and
+    divides the difference of the child CPU times by `passes`, so the start-up
+    and the corpus loading cancel out.
+    """
+    built = run(
+        ["cargo", "bench", "--offline", "-p", "ingate", "--bench", "redact", "--no-run",
+         "--message-format=json"],
+        capture_output=True,
+        text=True,
+    )
+    binary = None
+    for line in built.stdout.splitlines():
+        message = json.loads(line)
+        if message.get("reason") == "compiler-artifact" and message.get("target", {}).get(
+            "name"
+        ) == "redact" and message.get("executable"):
+            binary = message["executable"]
+    if binary is None:
+        raise SystemExit("error: cargo did not report the executable of the `redact` bench")
+
+    def cpu_seconds(count: int) -> float:
+        environment = dict(
+            os.environ,
+            INGATE_BENCH_REDACT_CORPUS=str(corpus),
+            INGATE_BENCH_REDACT_PASSES=str(count),
+        )
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([binary], check=True, env=environment, stdout=subprocess.DEVNULL)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+    per_pass = []
+    for _ in range(repeats):
+        per_pass.append((cpu_seconds(passes) - cpu_seconds(0)) / passes)
+    return {"cpu_s_per_pass": min(per_pass), "passes": passes}
+
+
 def measure_ingate_cli(corpus: Path, repeats: int) -> tuple[dict, list[list[Span]]]:
     """Times `ingate redact --format jsonl` and returns its findings per line."""
     run(["cargo", "build", "--offline", "--release", "-p", "ingate-cli"], stdout=sys.stderr)
@@ -298,6 +341,9 @@ def main() -> int:
     parser.add_argument(
         "--cli-repeats", type=int, default=3, help="runs of the command; the fastest counts"
     )
+    parser.add_argument(
+        "--passes", type=int, default=100, help="in-process passes for the CPU time measurement"
+    )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     args = parser.parse_args()
 
@@ -322,6 +368,7 @@ def main() -> int:
     }
 
     bench = measure_ingate_bench(args.corpus, args.measurement_time)
+    bench_cpu = measure_ingate_cpu(args.corpus, args.passes, args.cli_repeats)
     cli, ingate_findings = measure_ingate_cli(args.corpus, args.cli_repeats)
     presidio, presidio_results = measure_presidio(rows)
     report["load_after"] = load_average()
@@ -342,8 +389,9 @@ def main() -> int:
         "presidio": megabytes / presidio["total_s"],
         "ingate_cli_cpu_without_startup": megabytes / (cli["total_cpu_s"] - cli["startup_cpu_s"]),
         "presidio_cpu": megabytes / presidio["cpu_s"],
+        "ingate_bench_cpu": megabytes / bench_cpu["cpu_s_per_pass"],
     }
-    report.update(bench=bench, cli=cli, presidio=presidio, throughput_mb_s=throughput)
+    report.update(bench=bench, bench_cpu=bench_cpu, cli=cli, presidio=presidio, throughput_mb_s=throughput)
 
     scores = {
         "ingate": score(rows, ingate_findings),
@@ -388,6 +436,8 @@ def main() -> int:
     print("| measurement | CPU time | MB/s of CPU time | ratio to Presidio |")
     print("| --- | ---: | ---: | ---: |")
     for name, seconds, rate in [
+        ("ingate, in-process pass (bench binary)", bench_cpu["cpu_s_per_pass"],
+         throughput["ingate_bench_cpu"]),
         ("`ingate redact --format jsonl`, start-up subtracted",
          cli["total_cpu_s"] - cli["startup_cpu_s"], throughput["ingate_cli_cpu_without_startup"]),
         ("Presidio AnalyzerEngine, pattern recognizers", presidio["cpu_s"],

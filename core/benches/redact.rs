@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use ingate::redact::{RedactionConfig, Redactor, Vault};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
@@ -131,5 +131,41 @@ fn redact_labeled(c: &mut Criterion) {
     }
 }
 
+/// Redacts the labeled corpus `passes` times with all default detectors and
+/// prints the number of findings. scripts/bench_redact.py runs this twice, with
+/// 0 passes and with many, and takes the difference of the process CPU times,
+/// which other load on the machine disturbs less than wall time.
+fn run_passes(passes: usize) {
+    let texts = labeled_texts();
+    let redactor = Redactor::new(&RedactionConfig::default()).expect("the default config is valid");
+    let mut findings = 0;
+    for _ in 0..passes {
+        for text in &texts {
+            let mut vault = Vault::new();
+            let redaction = redactor
+                .redact(black_box(text), &mut vault)
+                .expect("no block operator");
+            findings += black_box(redaction).findings.len();
+        }
+    }
+    println!(
+        "{findings} findings in {passes} passes over {} texts",
+        texts.len()
+    );
+}
+
 criterion_group!(benches, redact_prompts, redact_labeled);
-criterion_main!(benches);
+
+/// Runs the criterion benches, or only [`run_passes`] when the environment
+/// variable `INGATE_BENCH_REDACT_PASSES` sets a number of passes.
+fn main() {
+    if let Ok(passes) = std::env::var("INGATE_BENCH_REDACT_PASSES") {
+        let passes = passes
+            .parse()
+            .expect("INGATE_BENCH_REDACT_PASSES must be a whole number");
+        run_passes(passes);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

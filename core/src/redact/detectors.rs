@@ -41,9 +41,9 @@ pub(crate) struct DetectorSpec {
     /// Breaks ties between overlapping findings of equal start and length; lower wins.
     pub priority: u8,
     /// Lets the regex engine skip ahead to the literal prefixes it extracts
-    /// from the pattern. `false` for patterns that start with any digit: their
-    /// prefixes are digits, which occur everywhere in number-dense text, and
-    /// restarting the automaton at each one costs more than scanning with it.
+    /// from the pattern. It is `false` for patterns that start with any digit,
+    /// because digits occur everywhere in number-dense text and restarting the
+    /// automaton at each one costs more than scanning with it.
     pub literal_prefilter: bool,
 }
 
@@ -57,15 +57,6 @@ pub(crate) const GROUPS: &[&str] = &[
     "ip_address",
     "url_credentials",
     "secrets",
-];
-
-/// Words that may precede a phone number, in the spellings the prefilter
-/// looks for (it is case-sensitive). `tel` also occurs inside `hotel`; the
-/// validator checks whole words.
-const PHONE_KEYWORDS: &[&str] = &[
-    "hone", "HONE", "tel", "Tel", "TEL", "Tél", "tél", "obile", "OBILE", "mob", "Mob", "cell",
-    "Cell", "CELL", "fax", "Fax", "FAX", "Handy", "elefon", "ELEFON", "elular", "hatsApp",
-    "hatsapp", "電話", "携帯",
 ];
 
 /// The built-in detectors. Secrets win ties over URLs with credentials, those
@@ -133,12 +124,14 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         group: "phone",
         kind: "phone",
         vendor: None,
-        // National numbers without separators (`02079460958`, `4155550132`),
-        // which are phone numbers only after a word such as `phone` or `tel`:
-        // the validator checks that word, because a bare run of digits is more
-        // often an order number, an id or a timestamp.
+        // National numbers without separators (`02079460958`, `4155550132`).
+        // A bare run of digits is more often an order number, an id or a
+        // timestamp, so the validator requires a word such as `phone` or
+        // `tel` right before it. Those words are not prefilter keywords:
+        // `tel` and `cell` occur inside `tell` and `excellent`, and each
+        // keyword hit costs a restart of the keyword search.
         pattern: r"(?-u:\b)(?:0[1-9][0-9]{8,10}|1?[2-9][0-9]{9})(?-u:\b)",
-        keywords: PHONE_KEYWORDS,
+        keywords: &[],
         min_digits: 10,
         validator: Some(valid_keyword_phone),
         priority: 4,

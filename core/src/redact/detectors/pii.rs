@@ -243,10 +243,10 @@ fn after_phone_word(text: &str, start: usize) -> bool {
 }
 
 /// Accepts a national number written without separators when a phone word
-/// such as `phone`, `tel` or `mobile` comes right before it: a trunk `0` and
-/// 10 to 12 digits (UK, Germany, France, Japan), 10 digits of the North
-/// American Numbering Plan with an optional leading `1`, or an Indian mobile
-/// number (10 digits starting with 6 to 9).
+/// such as `phone`, `tel` or `mobile` comes right before it. The number is a
+/// trunk `0` and 10 to 12 digits in all (UK, Germany, France, Japan), 10 digits
+/// of the North American Numbering Plan with an optional leading `1`, or an
+/// Indian mobile number (10 digits starting with 6 to 9).
 pub(crate) fn valid_keyword_phone(text: &str, span: Range<usize>) -> bool {
     if glued_before(text, span.start) || glued_after(text, span.end) {
         return false;
@@ -421,9 +421,9 @@ pub(crate) fn valid_ipv6(text: &str, span: Range<usize>) -> bool {
 }
 
 /// Accepts an address that starts with `::`, such as `::1` or
-/// `::ffff:192.0.2.1`, when it parses as IPv6, contains a digit and is not
-/// part of a path like `std::f64` or `Foo::bar` (a letter, digit, `_` or
-/// `:` right before the `::`).
+/// `::ffff:192.0.2.1`, when it parses as IPv6 and contains a digit. A letter,
+/// digit, `_` or `:` right before the `::` makes it part of a path such as
+/// `std::f64` or `Foo::bar`, which is rejected.
 pub(crate) fn valid_ipv6_compressed(text: &str, span: Range<usize>) -> bool {
     let candidate = &text[span.clone()];
     let previous = span.start.checked_sub(1).map(|i| text.as_bytes()[i]);

@@ -34,11 +34,12 @@ fn base64_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'/' || byte == b'+'
 }
 
-/// Accepts an AWS secret access key: 40 base64 characters, not cut from a
-/// longer run, random-looking, not AWS's documentation example (it ends in
-/// `EXAMPLEKEY`), and assigned to a name that ends in `secret access key` in
-/// any case and spelling (`aws_secret_access_key = …`,
-/// `AWS_SECRET_ACCESS_KEY="…"`, `"SecretAccessKey": "…"`).
+/// Accepts an AWS secret access key: 40 base64 characters that are not cut
+/// from a longer run, look random and are not AWS's documentation example
+/// (which ends in `EXAMPLEKEY`). The value must be assigned to a name that
+/// ends in "secret access key" in any case and spelling, as in
+/// `aws_secret_access_key = …`, `AWS_SECRET_ACCESS_KEY="…"` or
+/// `"SecretAccessKey": "…"`.
 pub(crate) fn valid_aws_secret_key(text: &str, span: Range<usize>) -> bool {
     let bytes = text.as_bytes();
     let glued_before = span.start > 0 && base64_byte(bytes[span.start - 1]);
