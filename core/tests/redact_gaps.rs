@@ -1,7 +1,7 @@
-//! Formats that need context or a second spelling: AWS secret access keys by
-//! the name they are assigned to, IPv6 addresses that start with `::`, IBANs
-//! in lower case, phone numbers without separators, and gitleaks rule files
-//! named relative to the policy file.
+//! Formats that need context or a second spelling. AWS secret access keys are
+//! found by the name they are assigned to. IPv6 addresses may start with `::`,
+//! IBANs may be in lower case, and phone numbers may lack separators. A
+//! gitleaks rule file may be named relative to the policy file.
 
 use ingate::config::PolicyConfig;
 use ingate::redact::{RedactionConfig, Redactor, Vault};
@@ -68,7 +68,7 @@ fn aws_secret_key_needs_name() {
         format!("checksum {AWS_SECRET}"),
         format!("aws_access_key_id = {AWS_SECRET}"),
         format!("secret_access_key_file = {AWS_SECRET}"),
-        // 41 characters: not a key cut short.
+        // 41 characters are a longer value, not a key.
         format!("aws_secret_access_key = {AWS_SECRET}x"),
         // AWS's documentation example.
         "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_string(),
