@@ -40,11 +40,10 @@ pub(crate) struct DetectorSpec {
     pub validator: Option<fn(&str, Range<usize>) -> bool>,
     /// Breaks ties between overlapping findings of equal start and length; lower wins.
     pub priority: u8,
-    /// Lets the regex engine skip ahead to the literal prefixes it extracts
-    /// from the pattern. It is `false` for patterns that start with any digit,
-    /// because digits occur everywhere in number-dense text and restarting the
-    /// automaton at each one costs more than scanning with it.
-    pub literal_prefilter: bool,
+    /// The pattern may start with any digit. Such a detector is compiled
+    /// twice, with and without the regex engine's literal prefilter, and the
+    /// scanner picks one by the text's share of digits.
+    pub starts_with_digit: bool,
 }
 
 /// The detector names a policy may list, in the order they are documented.
@@ -75,7 +74,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_email),
         priority: 3,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "phone",
@@ -90,7 +89,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 7,
         validator: Some(valid_international_phone),
         priority: 4,
-        literal_prefilter: false,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "phone",
@@ -102,7 +101,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 10,
         validator: Some(valid_us_phone),
         priority: 4,
-        literal_prefilter: false,
+        starts_with_digit: true,
     },
     DetectorSpec {
         group: "phone",
@@ -118,7 +117,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 9,
         validator: Some(valid_national_phone),
         priority: 4,
-        literal_prefilter: false,
+        starts_with_digit: true,
     },
     DetectorSpec {
         group: "phone",
@@ -135,7 +134,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 10,
         validator: Some(valid_keyword_phone),
         priority: 4,
-        literal_prefilter: false,
+        starts_with_digit: true,
     },
     DetectorSpec {
         group: "iban",
@@ -149,7 +148,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 4,
         validator: Some(valid_iban),
         priority: 2,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "us_ssn",
@@ -160,7 +159,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 9,
         validator: Some(valid_us_ssn),
         priority: 2,
-        literal_prefilter: false,
+        starts_with_digit: true,
     },
     DetectorSpec {
         group: "ip_address",
@@ -171,7 +170,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 4,
         validator: Some(valid_ipv4),
         priority: 3,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "ip_address",
@@ -183,7 +182,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_ipv6),
         priority: 3,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "ip_address",
@@ -196,7 +195,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 1,
         validator: Some(valid_ipv6_compressed),
         priority: 3,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "url_credentials",
@@ -210,7 +209,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_url_credentials),
         priority: 1,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "credit_card",
@@ -225,7 +224,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 12,
         validator: Some(valid_card),
         priority: 2,
-        literal_prefilter: false,
+        starts_with_digit: true,
     },
     DetectorSpec {
         group: "secrets",
@@ -239,7 +238,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(whole_random_token),
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -251,7 +250,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -263,7 +262,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(whole_random_token),
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -275,7 +274,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(not_aws_example),
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -296,7 +295,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_aws_secret_key),
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -308,7 +307,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -320,7 +319,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -333,7 +332,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -345,7 +344,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: None,
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -357,7 +356,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -369,7 +368,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_google_key),
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -382,7 +381,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_jwt),
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -397,7 +396,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_pem_block),
         priority: 0,
-        literal_prefilter: true,
+        starts_with_digit: false,
     },
 ];
 
