@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use ingate::redact::{RedactionConfig, Redactor, Vault};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data");
@@ -58,8 +58,11 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
 }
 
 /// Returns the texts of the labeled redaction corpus, where most texts hold PII.
+/// The environment variable `INGATE_BENCH_REDACT_CORPUS` names another JSON
+/// lines file with a `text` field per line.
 fn labeled_texts() -> Vec<String> {
-    let path = format!("{DATA}/redaction/dev.jsonl");
+    let path = std::env::var("INGATE_BENCH_REDACT_CORPUS")
+        .unwrap_or_else(|_| format!("{DATA}/redaction/dev.jsonl"));
     let jsonl =
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     jsonl
@@ -119,9 +122,47 @@ fn redact_prompts(c: &mut Criterion) {
 }
 
 fn redact_labeled(c: &mut Criterion) {
-    let all = ["email", "credit_card", "secrets"];
-    bench_texts(c, "labeled_pii_corpus", &labeled_texts(), &all);
+    let defaults = RedactionConfig::default().detectors;
+    let all: Vec<&str> = defaults.iter().map(String::as_str).collect();
+    let texts = labeled_texts();
+    bench_texts(c, "labeled_pii_corpus", &texts, &all);
+    for detector in all {
+        bench_texts(c, &format!("labeled_{detector}"), &texts, &[detector]);
+    }
+}
+
+/// Redacts the labeled corpus `passes` times with all default detectors.
+/// scripts/bench_redact.py runs this twice, with
+/// 0 passes and with many, and takes the difference of the process CPU times,
+/// which other load on the machine disturbs less than wall time.
+fn run_passes(passes: usize) {
+    let texts = labeled_texts();
+    let redactor = Redactor::new(&RedactionConfig::default()).expect("the default config is valid");
+    let mut findings = 0;
+    for _ in 0..passes {
+        for text in &texts {
+            let mut vault = Vault::new();
+            let redaction = redactor
+                .redact(black_box(text), &mut vault)
+                .expect("no block operator");
+            findings += black_box(redaction).findings.len();
+        }
+    }
+    black_box(findings);
 }
 
 criterion_group!(benches, redact_prompts, redact_labeled);
-criterion_main!(benches);
+
+/// Runs the criterion benches, or only [`run_passes`] when the environment
+/// variable `INGATE_BENCH_REDACT_PASSES` sets a number of passes.
+fn main() {
+    if let Ok(passes) = std::env::var("INGATE_BENCH_REDACT_PASSES") {
+        let passes = passes
+            .parse()
+            .expect("INGATE_BENCH_REDACT_PASSES must be a whole number");
+        run_passes(passes);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -167,6 +167,11 @@ impl PolicyConfig {
         {
             config.catalog.litellm = Some(folder.join(litellm));
         }
+        if let Some(gitleaks) = &config.redaction.secrets.gitleaks
+            && gitleaks.is_relative()
+        {
+            config.redaction.secrets.gitleaks = Some(folder.join(gitleaks));
+        }
         Ok(config)
     }
 

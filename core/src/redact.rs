@@ -16,10 +16,11 @@
 //!
 //! How a text is scanned:
 //!
-//! 1. One Aho-Corasick pass over the text finds the detectors whose keywords
-//!    occur (`@` for emails; `sk-`, `ghp_`, `AKIA`, … for secrets), and a
-//!    digit count gates the card detector (at least 12 digits). Only those
-//!    detectors' regexes run.
+//! 1. A byte search per single-byte keyword (`@` for emails) and one
+//!    Aho-Corasick pass for the longer ones (`sk-`, `ghp_`, `AKIA`, … for
+//!    secrets) find the detectors whose keywords occur, and a digit count
+//!    gates the card detector (at least 12 digits). Only those detectors'
+//!    regexes run.
 //! 2. Each regex match is a candidate. A validator (Luhn and brand ranges for
 //!    cards, lengths for emails, a randomness test for tokens) accepts or
 //!    rejects it; after a rejection, shorter matches at the same start and
@@ -86,7 +87,8 @@ pub struct RedactionConfig {
 pub struct SecretsConfig {
     /// A gitleaks TOML rule file whose rules run with the `secrets` detector,
     /// giving findings of kind `secret` with vendor `gitleaks:<rule id>`.
-    /// NOTE: a relative path is relative to the working directory, not to the policy file.
+    /// A relative path is relative to the policy file's folder when the policy
+    /// is read with `PolicyConfig::from_file`, and to the working directory otherwise.
     pub gitleaks: Option<std::path::PathBuf>,
 }
 

@@ -12,10 +12,10 @@ mod pii;
 mod tokens;
 
 use pii::{
-    valid_iban, valid_international_phone, valid_ipv4, valid_ipv6, valid_national_phone,
-    valid_url_credentials, valid_us_phone, valid_us_ssn,
+    valid_iban, valid_international_phone, valid_ipv4, valid_ipv6, valid_ipv6_compressed,
+    valid_keyword_phone, valid_national_phone, valid_url_credentials, valid_us_phone, valid_us_ssn,
 };
-use tokens::{valid_google_key, valid_jwt, valid_pem_block};
+use tokens::{valid_aws_secret_key, valid_google_key, valid_jwt, valid_pem_block};
 
 /// One built-in detector.
 #[derive(Debug)]
@@ -40,6 +40,10 @@ pub(crate) struct DetectorSpec {
     pub validator: Option<fn(&str, Range<usize>) -> bool>,
     /// Breaks ties between overlapping findings of equal start and length; lower wins.
     pub priority: u8,
+    /// The pattern may start with any digit. Such a detector is compiled
+    /// twice, with and without the regex engine's literal prefilter, and the
+    /// scanner picks one by the text's share of digits.
+    pub starts_with_digit: bool,
 }
 
 /// The detector names a policy may list, in the order they are documented.
@@ -70,19 +74,22 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_email),
         priority: 3,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "phone",
         kind: "phone",
         vendor: None,
         // `+` and a country calling code of the US, UK, Germany, France, India,
-        // Brazil or Japan, then digit groups with single separators; the
+        // Brazil or Japan, then digit groups with single separators, or the
+        // whole number without separators (E.164, `+442079460958`); the
         // validator checks the national number's length per country.
-        pattern: r"\+(?:1|44|49|33|91|55|81)[ .\-]?(?:\(0\)[ ]?)?(?:\([0-9]{1,4}\)[ ]?)?[0-9]{1,5}(?:[ .\-][0-9]{1,8}){0,4}(?-u:\b)",
+        pattern: r"\+(?:1|44|49|33|91|55|81)[ .\-]?(?:\(0\)[ ]?)?(?:\([0-9]{1,4}\)[ ]?)?(?:[0-9]{1,5}(?:[ .\-][0-9]{1,8}){0,4}|[0-9]{6,13})(?-u:\b)",
         keywords: &["+1", "+44", "+49", "+33", "+91", "+55", "+81"],
         min_digits: 7,
         validator: Some(valid_international_phone),
         priority: 4,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "phone",
@@ -94,6 +101,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 10,
         validator: Some(valid_us_phone),
         priority: 4,
+        starts_with_digit: true,
     },
     DetectorSpec {
         group: "phone",
@@ -109,18 +117,38 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 9,
         validator: Some(valid_national_phone),
         priority: 4,
+        starts_with_digit: true,
+    },
+    DetectorSpec {
+        group: "phone",
+        kind: "phone",
+        vendor: None,
+        // National numbers without separators (`02079460958`, `4155550132`).
+        // A bare run of digits is more often an order number, an id or a
+        // timestamp, so the validator requires a word such as `phone` or
+        // `tel` right before it. Those words are not prefilter keywords:
+        // `tel` and `cell` occur inside `tell` and `excellent`, and each
+        // keyword hit costs a restart of the keyword search.
+        pattern: r"(?-u:\b)(?:0[1-9][0-9]{8,10}|1?[2-9][0-9]{9})(?-u:\b)",
+        keywords: &[],
+        min_digits: 10,
+        validator: Some(valid_keyword_phone),
+        priority: 4,
+        starts_with_digit: true,
     },
     DetectorSpec {
         group: "iban",
         kind: "iban",
         vendor: None,
         // A country code, 2 check digits and up to 30 letters or digits, without
-        // spaces or in groups of 4; the validator checks length and mod 97.
-        pattern: r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?(?-u:\b)",
+        // spaces or in groups of 4, in upper or lower case; the validator checks
+        // the case, the length and mod 97.
+        pattern: r"(?-u:\b)[A-Za-z]{2}[0-9]{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,3})?(?-u:\b)",
         keywords: &[],
         min_digits: 4,
         validator: Some(valid_iban),
         priority: 2,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "us_ssn",
@@ -131,6 +159,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 9,
         validator: Some(valid_us_ssn),
         priority: 2,
+        starts_with_digit: true,
     },
     DetectorSpec {
         group: "ip_address",
@@ -141,6 +170,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 4,
         validator: Some(valid_ipv4),
         priority: 3,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "ip_address",
@@ -152,6 +182,20 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_ipv6),
         priority: 3,
+        starts_with_digit: false,
+    },
+    DetectorSpec {
+        group: "ip_address",
+        kind: "ip_address",
+        vendor: None,
+        // Addresses that start with `::`: loopback `::1`, IPv4-mapped
+        // `::ffff:192.0.2.1` and other compressed forms.
+        pattern: r"::(?:[0-9A-Fa-f]{1,4}:){0,6}(?:(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])|[0-9A-Fa-f]{1,4})(?-u:\b)",
+        keywords: &["::"],
+        min_digits: 1,
+        validator: Some(valid_ipv6_compressed),
+        priority: 3,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "url_credentials",
@@ -165,6 +209,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_url_credentials),
         priority: 1,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "credit_card",
@@ -179,6 +224,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 12,
         validator: Some(valid_card),
         priority: 2,
+        starts_with_digit: true,
     },
     DetectorSpec {
         group: "secrets",
@@ -192,6 +238,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(whole_random_token),
         priority: 0,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -203,6 +250,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -214,6 +262,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(whole_random_token),
         priority: 0,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -225,6 +274,28 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(not_aws_example),
         priority: 0,
+        starts_with_digit: false,
+    },
+    DetectorSpec {
+        group: "secrets",
+        kind: "secret",
+        vendor: Some("aws"),
+        // Secret access keys: 40 base64 characters with no prefix of their own,
+        // so only the name they are assigned to marks them
+        // (`aws_secret_access_key = …`, `AWS_SECRET_ACCESS_KEY=…`,
+        // `"SecretAccessKey": "…"`); the validator checks that name.
+        pattern: r"[A-Za-z0-9/+]{40}",
+        keywords: &[
+            "secret_access_key",
+            "SECRET_ACCESS_KEY",
+            "SecretAccessKey",
+            "secretAccessKey",
+            "secret-access-key",
+        ],
+        min_digits: 0,
+        validator: Some(valid_aws_secret_key),
+        priority: 0,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -236,6 +307,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -247,6 +319,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -259,6 +332,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -270,6 +344,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: None,
         priority: 0,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -281,6 +356,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -292,6 +368,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_google_key),
         priority: 0,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -304,6 +381,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_jwt),
         priority: 0,
+        starts_with_digit: false,
     },
     DetectorSpec {
         group: "secrets",
@@ -318,6 +396,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_pem_block),
         priority: 0,
+        starts_with_digit: false,
     },
 ];
 

@@ -172,6 +172,95 @@ pub(crate) fn valid_national_phone(text: &str, span: Range<usize>) -> bool {
     }
 }
 
+/// Words that, right before a run of digits, make it a phone number. They are
+/// compared lower-cased, as whole words; `_` separates words, so
+/// `phone_number` is `phone` and `number`.
+const PHONE_WORDS: &[&str] = &[
+    "phone",
+    "telephone",
+    "tel",
+    "mobile",
+    "mob",
+    "cell",
+    "cellphone",
+    "fax",
+    "whatsapp",
+    "phonenumber",
+    "mobilephone",
+    "handy",
+    "handynummer",
+    "mobil",
+    "mobilnummer",
+    "telefon",
+    "telefonnummer",
+    "téléphone",
+    "tél",
+    "portable",
+    "teléfono",
+    "telefone",
+    "celular",
+    "電話",
+    "電話番号",
+    "携帯",
+    "携帯電話",
+    "携帯番号",
+];
+
+/// Words that may stand between a phone word and the number: `phone no.`,
+/// `tel. nr`, `mobile number`.
+const NUMBER_WORDS: &[&str] = &["no", "nr", "num", "number", "nummer", "numéro", "número"];
+
+/// Returns `true` when the text before `start` ends with a phone word
+/// (optionally followed by a number word) and then only spaces and
+/// punctuation such as `:`, `.`, `#`, `=` or quotes.
+fn after_phone_word(text: &str, start: usize) -> bool {
+    // 48 bytes hold `"mobile_phone_number": "` and a few spaces.
+    let mut window_start = start.saturating_sub(48);
+    while !text.is_char_boundary(window_start) {
+        window_start += 1;
+    }
+    let window = &text[window_start..start];
+
+    let gap = window.trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ':' | '.' | '#' | '=' | '"' | '\'' | '(' | '-' | '>')
+    });
+    let mut words = gap
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .take(2)
+        .map(str::to_lowercase);
+    let Some(last) = words.next() else {
+        return false;
+    };
+    if PHONE_WORDS.contains(&last.as_str()) {
+        return true;
+    }
+    // Between the phone word and a number word only one separator may stand.
+    let number_word = NUMBER_WORDS.contains(&last.as_str());
+    number_word
+        && words
+            .next()
+            .is_some_and(|word| PHONE_WORDS.contains(&word.as_str()))
+}
+
+/// Accepts a national number written without separators when a phone word
+/// such as `phone`, `tel` or `mobile` comes right before it. The number is a
+/// trunk `0` and 10 to 12 digits in all (UK, Germany, France, Japan), 10 digits
+/// of the North American Numbering Plan with an optional leading `1`, or an
+/// Indian mobile number (10 digits starting with 6 to 9).
+pub(crate) fn valid_keyword_phone(text: &str, span: Range<usize>) -> bool {
+    if glued_before(text, span.start) || glued_after(text, span.end) {
+        return false;
+    }
+    let digits = digits_of(&text[span.clone()]);
+    let shape_ok = match digits.as_slice() {
+        [0, second, ..] => *second != 0 && (10..=12).contains(&digits.len()),
+        [1, rest @ ..] => rest.len() == 10 && nanp_valid(rest),
+        [first, ..] => digits.len() == 10 && (nanp_valid(&digits) || *first >= 6),
+        [] => false,
+    };
+    shape_ok && after_phone_word(text, span.start)
+}
+
 /// IBAN lengths by country code, as ISO 13616 registers them.
 const IBAN_LENGTHS: &[(&str, usize)] = &[
     ("AD", 24),
@@ -254,14 +343,20 @@ const IBAN_LENGTHS: &[(&str, usize)] = &[
 ];
 
 /// Accepts an IBAN of its country's length whose check digits pass ISO 7064
-/// mod 97-10, written without spaces or in groups of 4.
+/// mod 97-10, written without spaces or in groups of 4, with its letters all
+/// in upper case or all in lower case.
 pub(crate) fn valid_iban(text: &str, span: Range<usize>) -> bool {
     let candidate = &text[span];
+    let has_upper = candidate.bytes().any(|b| b.is_ascii_uppercase());
+    let has_lower = candidate.bytes().any(|b| b.is_ascii_lowercase());
+    if has_upper && has_lower {
+        return false;
+    }
     let groups: Vec<&str> = candidate.split(' ').collect();
     if groups.len() > 1 && groups[..groups.len() - 1].iter().any(|g| g.len() != 4) {
         return false;
     }
-    let compact: String = groups.concat();
+    let compact: String = groups.concat().to_ascii_uppercase();
     let country = &compact[..2];
     let Some(&(_, length)) = IBAN_LENGTHS.iter().find(|(code, _)| *code == country) else {
         return false;
@@ -323,6 +418,17 @@ pub(crate) fn valid_ipv6(text: &str, span: Range<usize>) -> bool {
         && !glued_before(text, span.start)
         && candidate.contains(':')
         && candidate.parse::<Ipv6Addr>().is_ok()
+}
+
+/// Accepts an address that starts with `::`, such as `::1` or
+/// `::ffff:192.0.2.1`, when it parses as IPv6 and contains a digit. A letter,
+/// digit, `_` or `:` right before the `::` makes it part of a path such as
+/// `std::f64` or `Foo::bar`, which is rejected.
+pub(crate) fn valid_ipv6_compressed(text: &str, span: Range<usize>) -> bool {
+    let candidate = &text[span.clone()];
+    let previous = span.start.checked_sub(1).map(|i| text.as_bytes()[i]);
+    let in_path = previous.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b':');
+    !in_path && candidate.bytes().any(|b| b.is_ascii_digit()) && valid_ipv6(text, span)
 }
 
 /// Accepts a URL with a user and password that does not end in sentence

@@ -29,6 +29,59 @@ pub(crate) fn valid_google_key(text: &str, span: Range<usize>) -> bool {
     !cut_short(text, span.end) && distinct_bytes(&text[span.start + 4..span.end]) >= 10
 }
 
+/// Characters of standard base64, the alphabet of AWS secret access keys.
+fn base64_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'/' || byte == b'+'
+}
+
+/// Accepts an AWS secret access key: 40 base64 characters that are not cut
+/// from a longer run, look random and are not AWS's documentation example
+/// (which ends in `EXAMPLEKEY`). The value must be assigned to a name that
+/// ends in "secret access key" in any case and spelling, as in
+/// `aws_secret_access_key = …`, `AWS_SECRET_ACCESS_KEY="…"` or
+/// `"SecretAccessKey": "…"`.
+pub(crate) fn valid_aws_secret_key(text: &str, span: Range<usize>) -> bool {
+    let bytes = text.as_bytes();
+    let glued_before = span.start > 0 && base64_byte(bytes[span.start - 1]);
+    // `=` after the value would be base64 padding of a longer value; before
+    // it, `=` is the assignment.
+    let glued_after = bytes
+        .get(span.end)
+        .is_some_and(|&b| base64_byte(b) || b == b'=');
+    let candidate = &text[span.clone()];
+    !glued_before
+        && !glued_after
+        && !candidate.ends_with("EXAMPLEKEY")
+        && super::random_looking(text, span.clone())
+        && assigned_to_secret_access_key(&text[..span.start])
+}
+
+/// Returns `true` when `before` ends with a name like `aws_secret_access_key`,
+/// then `=`, `:` or `:=` with optional spaces and quotes around it.
+fn assigned_to_secret_access_key(before: &str) -> bool {
+    let quotes = |c: char| matches!(c, '"' | '\'' | '`');
+    let rest = before
+        .trim_end_matches(quotes)
+        .trim_end_matches([' ', '\t']);
+    let Some(rest) = rest.strip_suffix(['=', ':']) else {
+        return false;
+    };
+    let rest = rest.strip_suffix(':').unwrap_or(rest);
+    let rest = rest.trim_end_matches([' ', '\t']).trim_end_matches(quotes);
+
+    // The name: the last run of letters, digits, `_`, `-` and `.`, compared
+    // without case, `_` and `-`.
+    let name_start = rest
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map_or(0, |i| i + 1);
+    let name: String = rest[name_start..]
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    name.ends_with("secretaccesskey")
+}
+
 /// Accepts a JSON Web Token whose header decodes, as unpadded base64url, to a
 /// JSON object with an `alg` or `typ` member (RFC 7519 and RFC 7515).
 pub(crate) fn valid_jwt(text: &str, span: Range<usize>) -> bool {
