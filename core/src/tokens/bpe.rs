@@ -15,6 +15,7 @@ use rustc_hash::FxHashMap;
 use tiktoken_rs::CoreBPE;
 
 use super::Encoding;
+use super::split::{Pattern, Pieces};
 
 /// The tiktoken-rs tokenizer of an encoding and the length in bytes of its longest token.
 struct Tiktoken {
@@ -53,16 +54,18 @@ static R50K: LazyLock<Tiktoken> =
 /// that both give identical token ids), so both paths give tiktoken's count.
 struct BpeOpenai {
     tokenizer: &'static bpe_openai::Tokenizer,
+    pattern: Pattern,
     ranks: Ranks,
     max_token_bytes: usize,
 }
 
 impl BpeOpenai {
-    fn new(tokenizer: &'static bpe_openai::Tokenizer) -> BpeOpenai {
+    fn new(tokenizer: &'static bpe_openai::Tokenizer, pattern: Pattern) -> BpeOpenai {
         let bpe = &tokenizer.bpe;
         let ranks = Ranks::new((0..bpe.num_tokens() as u32).map(|id| (bpe.token_bytes(id), id)));
         BpeOpenai {
             tokenizer,
+            pattern,
             max_token_bytes: ranks.max_token_bytes,
             ranks,
         }
@@ -83,11 +86,13 @@ impl BpeOpenai {
         }
     }
 
+    /// Splits `text` into the pieces of the encoding's pre-tokenizer.
+    fn split<'a>(&self, text: &'a str) -> Pieces<'a> {
+        Pieces::new(self.tokenizer, self.pattern, text)
+    }
+
     fn count(&self, text: &str) -> usize {
-        self.tokenizer
-            .split(text)
-            .map(|piece| self.count_piece(piece))
-            .sum()
+        self.split(text).map(|piece| self.count_piece(piece)).sum()
     }
 }
 
@@ -202,8 +207,10 @@ fn pack(bytes: &[u8]) -> u128 {
     u128::from_le_bytes(buffer)
 }
 
-static CL100K: LazyLock<BpeOpenai> = LazyLock::new(|| BpeOpenai::new(bpe_openai::cl100k_base()));
-static O200K: LazyLock<BpeOpenai> = LazyLock::new(|| BpeOpenai::new(bpe_openai::o200k_base()));
+static CL100K: LazyLock<BpeOpenai> =
+    LazyLock::new(|| BpeOpenai::new(bpe_openai::cl100k_base(), Pattern::Cl100k));
+static O200K: LazyLock<BpeOpenai> =
+    LazyLock::new(|| BpeOpenai::new(bpe_openai::o200k_base(), Pattern::O200k));
 
 enum Backend {
     BpeOpenai(&'static BpeOpenai),
@@ -256,12 +263,11 @@ fn max_token_bytes(encoding: Encoding) -> usize {
 /// work by the limit, not by the length of the text.
 pub(crate) fn count_until(encoding: Encoding, text: &str, limit: usize) -> Option<usize> {
     match backend(encoding) {
-        Backend::BpeOpenai(bpe) => count_until_pieces(
-            bpe.tokenizer.split(text),
-            limit,
-            bpe.max_token_bytes,
-            |piece| bpe.count_piece(piece),
-        ),
+        Backend::BpeOpenai(bpe) => {
+            count_until_pieces(bpe.split(text), limit, bpe.max_token_bytes, |piece| {
+                bpe.count_piece(piece)
+            })
+        }
         Backend::Tiktoken(tiktoken) => count_until_pieces(
             SafeChunks::new(text, limit, tiktoken.max_token_bytes).flat_map(WhitespaceRuns::new),
             limit,
@@ -521,6 +527,25 @@ mod tests {
         }
     }
 
+    /// Checks that the hand-written split gives the `bpe-openai` regex split's pieces.
+    fn assert_split_matches(text: &str) {
+        for (name, backend) in bpe_openai_backends() {
+            let expected: Vec<&str> = backend.tokenizer.split(text).collect();
+            let actual: Vec<&str> = backend.split(text).collect();
+            assert_eq!(actual, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn split_matches_regex_on_prompts() {
+        let prompts = prompts();
+        assert!(prompts.len() > 1_000, "{} prompts", prompts.len());
+        for prompt in &prompts {
+            assert_split_matches(prompt);
+        }
+        assert_split_matches(&prompts.join("\n\n"));
+    }
+
     #[test]
     fn piece_counts_match_bpe_on_prompts() {
         let prompts = prompts();
@@ -557,22 +582,48 @@ mod tests {
     }
 
     mod properties {
+        use super::super::super::split::ascii_piece;
         use super::*;
         use proptest::prelude::*;
 
         /// Text from the classes the pre-tokenizer patterns treat differently:
-        /// whitespace kinds, digits, contractions in both cases, upper and lower
-        /// case letters, punctuation runs, accented and CJK letters, combining
-        /// marks and emoji.
+        /// ASCII and other whitespace, digits, contractions in both cases, upper
+        /// and lower case letters, punctuation runs, control characters, accented,
+        /// title case, modifier and CJK letters, letters that case-fold to ASCII
+        /// (`ſ`, the Kelvin sign), combining marks, Arabic digits and emoji.
         fn tricky_text() -> impl Strategy<Value = String> {
             proptest::string::string_regex(
-                "([a-z]{1,6}|[A-Z]{1,4}|[A-Za-z]{1,10}|[0-9]{1,7}|[ \\t\\n\\r\u{a0}\u{3000}]{1,5}|[!?.,;:()/\\-_=*#\"'`]{1,6}|'s|'S|'ll|'LL|'re|'ve|'d|'m|'t|\u{301}|é|É|ß|ǅ|ʰ|中文|😀|👍🏽|١٢٣){0,48}",
+                "([a-z]{1,6}|[A-Z]{1,4}|[A-Za-z]{1,10}|[0-9]{1,7}|[ \\t\\n\\r\u{b}\u{c}\u{85}\u{a0}\u{2028}\u{3000}]{1,5}|[!?.,;:()/\\-_=*#\"'`]{1,6}|'s|'S|'ll|'LL|'re|'ve|'d|'m|'t|\u{1}|\u{7f}|\u{301}|é|É|ß|ſ|\u{212a}|ǅ|ʰ|中文|😀|👍🏽|١٢٣){0,48}",
             )
             .expect("valid strategy regex")
         }
 
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// The first piece of every suffix is the regex's or left to it, so
+            /// the split agrees from any piece boundary on.
+            #[test]
+            fn first_piece_matches_regex_on_every_suffix(text in tricky_text()) {
+                for (name, backend) in bpe_openai_backends() {
+                    for (start, _) in text.char_indices() {
+                        let rest = &text[start..];
+                        let expected = backend.tokenizer.split(rest).next().map(str::len);
+                        if let Some(length) = ascii_piece(backend.pattern, rest.as_bytes()) {
+                            prop_assert_eq!(Some(length), expected, "{} at byte {}", name, start);
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn split_matches_regex(text in tricky_text()) {
+                for (name, backend) in bpe_openai_backends() {
+                    let expected: Vec<&str> = backend.tokenizer.split(&text).collect();
+                    let actual: Vec<&str> = backend.split(&text).collect();
+                    prop_assert_eq!(actual, expected, "{}", name);
+                }
+            }
 
             #[test]
             fn piece_counts_match_bpe(text in tricky_text()) {
