@@ -48,7 +48,7 @@ static R50K: LazyLock<Tiktoken> =
 /// A hash lookup counts those without building a BPE encoder for the piece, as
 /// tiktoken does before it runs its merge loop. Short pieces of several tokens
 /// go through tiktoken's merge loop ([`Ranks::merge_count`]), which on pieces of
-/// a few bytes is faster than the `bpe` crate's backtracking encoder; longer
+/// a few bytes is faster than the `bpe` crate's backtracking encoder. Longer
 /// pieces go to that encoder, which stays linear where the merge loop is
 /// quadratic. The token ids of `bpe-openai` are tiktoken's ranks (a test checks
 /// that both give identical token ids), so both paths give tiktoken's count.
@@ -109,7 +109,7 @@ const SHORT_TOKEN_BYTES: usize = 15;
 ///
 /// A token of at most 15 bytes is keyed by its bytes and length packed into one
 /// `u128`, so that a lookup compares integers in the table instead of following a
-/// pointer to the token's bytes; longer tokens are keyed by their byte slice.
+/// pointer to the token's bytes. Longer tokens are keyed by their byte slice.
 struct Ranks {
     short: FxHashMap<u128, u32>,
     long: FxHashMap<&'static [u8], u32>,
@@ -147,8 +147,8 @@ impl Ranks {
 
     /// Counts the tokens of a piece of at most [`MERGE_MAX_BYTES`] bytes with tiktoken's merge loop.
     ///
-    /// This is `byte_pair_merge` of tiktoken (src/lib.rs in
-    /// https://github.com/openai/tiktoken): start from single bytes, then merge
+    /// This is tiktoken's `_byte_pair_merge`, as vendored in tiktoken-rs 0.12.1
+    /// (src/vendor_tiktoken.rs): start from single bytes, then merge
     /// the adjacent pair whose joined bytes have the lowest rank, the leftmost
     /// one on a tie, until no adjacent pair is a token. `parts[i]` holds the
     /// start of part `i` and the rank of parts `i` and `i + 1` joined.

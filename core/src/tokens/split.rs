@@ -1,10 +1,11 @@
 //! A pre-tokenizer for cl100k_base and o200k_base that matches ASCII text without a regex.
 //!
-//! tiktoken splits a text into pieces with a regular expression before BPE
-//! (the patterns are in `tiktoken_ext/openai_public.py` of
-//! https://github.com/openai/tiktoken). [`Pieces`] matches each piece of ASCII
-//! text by hand, following the pattern's alternatives in order, and hands the
-//! piece to the `bpe-openai` regex split whenever the match would depend on a
+//! tiktoken splits a text into pieces with a regular expression before BPE.
+//! `bpe-openai` (src/lib.rs of bpe-openai 0.3.2) rewrites tiktoken's patterns
+//! without the look-ahead and splits with them. A test checks that its pieces
+//! give tiktoken's token ids on every prompt. [`Pieces`] matches each piece of
+//! ASCII text by hand, following that rewrite's alternatives in order, and hands
+//! the piece to the `bpe-openai` split whenever the match would depend on a
 //! non-ASCII character. That split matches anchored at the start of the rest of
 //! the text, so it resumes from any piece boundary with the pieces it would have
 //! produced on the whole text. Tests compare both on every suffix of random texts
@@ -73,12 +74,12 @@ fn is_newline(byte: u8) -> bool {
     byte == b'\r' || byte == b'\n'
 }
 
-/// An ASCII character that is neither whitespace, a letter nor a digit.
+/// Tells whether `byte` is an ASCII character that is neither whitespace, a letter nor a digit.
 fn is_other(byte: u8) -> bool {
     byte.is_ascii() && !is_space(byte) && !byte.is_ascii_alphanumeric()
 }
 
-/// What the pattern needs to know of the byte at `index`: `Err(())` for a non-ASCII byte.
+/// Returns the byte at `index` if it is ASCII, `Ok(None)` past the end and `Err(())` for a non-ASCII byte.
 fn ascii_at(bytes: &[u8], index: usize) -> Result<Option<u8>, ()> {
     match bytes.get(index) {
         Some(&byte) if !byte.is_ascii() => Err(()),
