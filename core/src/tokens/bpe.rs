@@ -598,13 +598,26 @@ mod tests {
             .expect("valid strategy regex")
         }
 
+        /// Text over a small alphabet, so that short sequences of the classes
+        /// above, such as punctuation, a newline and a slash, occur often.
+        fn dense_text() -> impl Strategy<Value = String> {
+            proptest::string::string_regex(
+                "[aAsSlLeEvV01 \\t\\n\\r'/!\u{85}\u{a0}éſ\u{212a}\u{301}😀]{0,32}",
+            )
+            .expect("valid strategy regex")
+        }
+
+        fn any_text() -> impl Strategy<Value = String> {
+            prop_oneof![tricky_text(), dense_text()]
+        }
+
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(512))]
+            #![proptest_config(ProptestConfig::with_cases(1024))]
 
             /// The first piece of every suffix is the regex's or left to it, so
             /// the split agrees from any piece boundary on.
             #[test]
-            fn first_piece_matches_regex_on_every_suffix(text in tricky_text()) {
+            fn first_piece_matches_regex_on_every_suffix(text in any_text()) {
                 for (name, backend) in bpe_openai_backends() {
                     for (start, _) in text.char_indices() {
                         let rest = &text[start..];
@@ -617,7 +630,7 @@ mod tests {
             }
 
             #[test]
-            fn split_matches_regex(text in tricky_text()) {
+            fn split_matches_regex(text in any_text()) {
                 for (name, backend) in bpe_openai_backends() {
                     let expected: Vec<&str> = backend.tokenizer.split(&text).collect();
                     let actual: Vec<&str> = backend.split(&text).collect();
@@ -626,7 +639,7 @@ mod tests {
             }
 
             #[test]
-            fn piece_counts_match_bpe(text in tricky_text()) {
+            fn piece_counts_match_bpe(text in any_text()) {
                 for (name, backend) in bpe_openai_backends() {
                     for piece in backend.tokenizer.split(&text) {
                         prop_assert_eq!(
