@@ -11,10 +11,11 @@
 
 use std::sync::LazyLock;
 
-use rustc_hash::FxHashSet;
+use rustc_hash::FxHashMap;
 use tiktoken_rs::CoreBPE;
 
 use super::Encoding;
+use super::split::{Pattern, Pieces};
 
 /// The tiktoken-rs tokenizer of an encoding and the length in bytes of its longest token.
 struct Tiktoken {
@@ -41,50 +42,175 @@ static P50K: LazyLock<Tiktoken> =
 static R50K: LazyLock<Tiktoken> =
     LazyLock::new(|| Tiktoken::new(tiktoken_rs::r50k_base_singleton(), 50_257));
 
-/// A `bpe-openai` tokenizer with the set of its token byte strings.
+/// A `bpe-openai` tokenizer with the ranks of its tokens.
 ///
 /// Most pieces of ordinary text (a word with its leading space) are one token.
 /// A hash lookup counts those without building a BPE encoder for the piece, as
-/// tiktoken does before it runs its merge loop.
+/// tiktoken does before it runs its merge loop. Short pieces of several tokens
+/// go through tiktoken's merge loop ([`Ranks::merge_count`]), which on pieces of
+/// a few bytes is faster than the `bpe` crate's backtracking encoder. Longer
+/// pieces go to that encoder, which stays linear where the merge loop is
+/// quadratic. The token ids of `bpe-openai` are tiktoken's ranks (a test checks
+/// that both give identical token ids), so both paths give tiktoken's count.
 struct BpeOpenai {
     tokenizer: &'static bpe_openai::Tokenizer,
-    tokens: FxHashSet<&'static [u8]>,
+    pattern: Pattern,
+    ranks: Ranks,
     max_token_bytes: usize,
 }
 
 impl BpeOpenai {
-    fn new(tokenizer: &'static bpe_openai::Tokenizer) -> BpeOpenai {
+    fn new(tokenizer: &'static bpe_openai::Tokenizer, pattern: Pattern) -> BpeOpenai {
         let bpe = &tokenizer.bpe;
-        let tokens: FxHashSet<&'static [u8]> = (0..bpe.num_tokens() as u32)
-            .map(|id| bpe.token_bytes(id))
-            .collect();
-        let max_token_bytes = tokens.iter().map(|token| token.len()).max().unwrap_or(1);
+        let ranks = Ranks::new((0..bpe.num_tokens() as u32).map(|id| (bpe.token_bytes(id), id)));
         BpeOpenai {
             tokenizer,
-            tokens,
-            max_token_bytes,
+            pattern,
+            max_token_bytes: ranks.max_token_bytes,
+            ranks,
         }
     }
 
     fn count_piece(&self, piece: &str) -> usize {
         let bytes = piece.as_bytes();
-        if bytes.len() <= self.max_token_bytes && self.tokens.contains(bytes) {
+        if bytes.len() <= MERGE_MAX_BYTES {
+            if self.ranks.get(bytes).is_some() {
+                1
+            } else {
+                self.ranks.merge_count(bytes)
+            }
+        } else if bytes.len() <= self.max_token_bytes && self.ranks.get(bytes).is_some() {
             1
         } else {
             self.tokenizer.bpe.count(bytes)
         }
     }
 
+    /// Splits `text` into the pieces of the encoding's pre-tokenizer.
+    fn split<'a>(&self, text: &'a str) -> Pieces<'a> {
+        Pieces::new(self.tokenizer, self.pattern, text)
+    }
+
     fn count(&self, text: &str) -> usize {
-        self.tokenizer
-            .split(text)
-            .map(|piece| self.count_piece(piece))
-            .sum()
+        self.split(text).map(|piece| self.count_piece(piece)).sum()
     }
 }
 
-static CL100K: LazyLock<BpeOpenai> = LazyLock::new(|| BpeOpenai::new(bpe_openai::cl100k_base()));
-static O200K: LazyLock<BpeOpenai> = LazyLock::new(|| BpeOpenai::new(bpe_openai::o200k_base()));
+/// The longest piece, in bytes, that [`Ranks::merge_count`] counts.
+///
+/// The merge loop scans all parts once per merge, so its cost grows with the
+/// square of the piece length; pieces of ordinary text are far shorter.
+const MERGE_MAX_BYTES: usize = 64;
+
+/// The longest token, in bytes, that [`Ranks`] keys by a packed integer.
+const SHORT_TOKEN_BYTES: usize = 15;
+
+/// The rank of every token, looked up by its bytes.
+///
+/// A token of at most 15 bytes is keyed by its bytes and length packed into one
+/// `u128`, so that a lookup compares integers in the table instead of following a
+/// pointer to the token's bytes. Longer tokens are keyed by their byte slice.
+struct Ranks {
+    short: FxHashMap<u128, u32>,
+    long: FxHashMap<&'static [u8], u32>,
+    max_token_bytes: usize,
+}
+
+impl Ranks {
+    fn new(tokens: impl Iterator<Item = (&'static [u8], u32)>) -> Ranks {
+        let mut short = FxHashMap::default();
+        let mut long = FxHashMap::default();
+        let mut max_token_bytes = 1;
+        for (bytes, rank) in tokens {
+            max_token_bytes = max_token_bytes.max(bytes.len());
+            if bytes.len() <= SHORT_TOKEN_BYTES {
+                short.insert(pack(bytes), rank);
+            } else {
+                long.insert(bytes, rank);
+            }
+        }
+        Ranks {
+            short,
+            long,
+            max_token_bytes,
+        }
+    }
+
+    #[inline]
+    fn get(&self, bytes: &[u8]) -> Option<u32> {
+        if bytes.len() <= SHORT_TOKEN_BYTES {
+            self.short.get(&pack(bytes)).copied()
+        } else {
+            self.long.get(bytes).copied()
+        }
+    }
+
+    /// Counts the tokens of a piece of at most [`MERGE_MAX_BYTES`] bytes with tiktoken's merge loop.
+    ///
+    /// This is tiktoken's `_byte_pair_merge`, as vendored in tiktoken-rs 0.12.1
+    /// (src/vendor_tiktoken.rs): start from single bytes, then merge
+    /// the adjacent pair whose joined bytes have the lowest rank, the leftmost
+    /// one on a tie, until no adjacent pair is a token. `parts[i]` holds the
+    /// start of part `i` and the rank of parts `i` and `i + 1` joined.
+    fn merge_count(&self, piece: &[u8]) -> usize {
+        debug_assert!(piece.len() <= MERGE_MAX_BYTES);
+        if piece.len() < 2 {
+            return piece.len();
+        }
+        let mut parts = [(0u8, u32::MAX); MERGE_MAX_BYTES + 1];
+        let mut len = piece.len() + 1;
+        let mut min = (u32::MAX, usize::MAX);
+        for i in 0..piece.len() - 1 {
+            let rank = self.get(&piece[i..i + 2]).unwrap_or(u32::MAX);
+            if rank < min.0 {
+                min = (rank, i);
+            }
+            parts[i] = (i as u8, rank);
+        }
+        parts[piece.len() - 1] = ((piece.len() - 1) as u8, u32::MAX);
+        parts[piece.len()] = (piece.len() as u8, u32::MAX);
+
+        let rank_at = |parts: &[(u8, u32)], len: usize, i: usize| {
+            if i + 3 < len {
+                let start = usize::from(parts[i].0);
+                let end = usize::from(parts[i + 3].0);
+                self.get(&piece[start..end]).unwrap_or(u32::MAX)
+            } else {
+                u32::MAX
+            }
+        };
+        while min.0 != u32::MAX {
+            let i = min.1;
+            if i > 0 {
+                parts[i - 1].1 = rank_at(&parts, len, i - 1);
+            }
+            parts[i].1 = rank_at(&parts, len, i);
+            parts.copy_within(i + 2..len, i + 1);
+            len -= 1;
+            min = (u32::MAX, usize::MAX);
+            for (i, &(_, rank)) in parts[..len - 1].iter().enumerate() {
+                if rank < min.0 {
+                    min = (rank, i);
+                }
+            }
+        }
+        len - 1
+    }
+}
+
+/// Packs at most [`SHORT_TOKEN_BYTES`] bytes and their length into one integer.
+#[inline]
+fn pack(bytes: &[u8]) -> u128 {
+    let mut buffer = [0u8; 16];
+    buffer[..bytes.len()].copy_from_slice(bytes);
+    buffer[15] = bytes.len() as u8;
+    u128::from_le_bytes(buffer)
+}
+
+static CL100K: LazyLock<BpeOpenai> =
+    LazyLock::new(|| BpeOpenai::new(bpe_openai::cl100k_base(), Pattern::Cl100k));
+static O200K: LazyLock<BpeOpenai> =
+    LazyLock::new(|| BpeOpenai::new(bpe_openai::o200k_base(), Pattern::O200k));
 
 enum Backend {
     BpeOpenai(&'static BpeOpenai),
@@ -137,12 +263,11 @@ fn max_token_bytes(encoding: Encoding) -> usize {
 /// work by the limit, not by the length of the text.
 pub(crate) fn count_until(encoding: Encoding, text: &str, limit: usize) -> Option<usize> {
     match backend(encoding) {
-        Backend::BpeOpenai(bpe) => count_until_pieces(
-            bpe.tokenizer.split(text),
-            limit,
-            bpe.max_token_bytes,
-            |piece| bpe.count_piece(piece),
-        ),
+        Backend::BpeOpenai(bpe) => {
+            count_until_pieces(bpe.split(text), limit, bpe.max_token_bytes, |piece| {
+                bpe.count_piece(piece)
+            })
+        }
         Backend::Tiktoken(tiktoken) => count_until_pieces(
             SafeChunks::new(text, limit, tiktoken.max_token_bytes).flat_map(WhitespaceRuns::new),
             limit,
@@ -362,6 +487,169 @@ mod tests {
                 _ => tiktoken_rs::r50k_base_singleton(),
             };
             assert_eq!(count(encoding, &text), reference.count_ordinary(&text));
+        }
+    }
+
+    const PROMPTS_CSV: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/data/prompts/awesome-chatgpt-prompts.csv"
+    );
+
+    fn prompts() -> Vec<String> {
+        let mut reader = csv::Reader::from_path(PROMPTS_CSV).expect("prompts CSV");
+        let column = reader
+            .headers()
+            .expect("header row")
+            .iter()
+            .position(|name| name == "prompt")
+            .expect("a `prompt` column");
+        reader
+            .records()
+            .map(|record| record.expect("CSV record")[column].to_string())
+            .collect()
+    }
+
+    fn bpe_openai_backends() -> [(&'static str, &'static BpeOpenai); 2] {
+        [("o200k_base", &*O200K), ("cl100k_base", &*CL100K)]
+    }
+
+    /// Checks every piece of `text` against the `bpe` crate's own count.
+    fn assert_pieces_match(text: &str) {
+        for (name, backend) in bpe_openai_backends() {
+            for piece in backend.tokenizer.split(text) {
+                assert_eq!(
+                    backend.count_piece(piece),
+                    backend.tokenizer.bpe.count(piece.as_bytes()),
+                    "{name}, piece of {} bytes",
+                    piece.len()
+                );
+            }
+        }
+    }
+
+    /// Checks that the hand-written split gives the `bpe-openai` regex split's pieces.
+    fn assert_split_matches(text: &str) {
+        for (name, backend) in bpe_openai_backends() {
+            let expected: Vec<&str> = backend.tokenizer.split(text).collect();
+            let actual: Vec<&str> = backend.split(text).collect();
+            assert_eq!(actual, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn split_matches_regex_on_prompts() {
+        let prompts = prompts();
+        assert!(prompts.len() > 1_000, "{} prompts", prompts.len());
+        for prompt in &prompts {
+            assert_split_matches(prompt);
+        }
+        assert_split_matches(&prompts.join("\n\n"));
+    }
+
+    #[test]
+    fn piece_counts_match_bpe_on_prompts() {
+        let prompts = prompts();
+        assert!(prompts.len() > 1_000, "{} prompts", prompts.len());
+        for prompt in &prompts {
+            assert_pieces_match(prompt);
+        }
+    }
+
+    #[test]
+    fn merge_count_matches_bpe_up_to_its_limit() {
+        // Pieces the pre-tokenizer rarely produces but `count_piece` accepts.
+        let samples = [
+            "=".repeat(MERGE_MAX_BYTES),
+            "ab".repeat(MERGE_MAX_BYTES / 2),
+            "é".repeat(MERGE_MAX_BYTES / 2),
+            "😀".repeat(MERGE_MAX_BYTES / 4),
+            " unbelievably-long_identifier.with.dots/and/slashes1234567".to_string(),
+        ];
+        for sample in &samples {
+            for end in 0..=sample.len() {
+                let Some(piece) = sample.get(..end) else {
+                    continue;
+                };
+                for (name, backend) in bpe_openai_backends() {
+                    assert_eq!(
+                        backend.count_piece(piece),
+                        backend.tokenizer.bpe.count(piece.as_bytes()),
+                        "{name}, {end} bytes of sample {sample:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    mod properties {
+        use super::super::super::split::ascii_piece;
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Text from the classes the pre-tokenizer patterns treat differently:
+        /// ASCII and other whitespace, digits, contractions in both cases, upper
+        /// and lower case letters, punctuation runs, control characters, accented,
+        /// title case, modifier and CJK letters, letters that case-fold to ASCII
+        /// (`ſ`, the Kelvin sign), combining marks, Arabic digits and emoji.
+        fn tricky_text() -> impl Strategy<Value = String> {
+            proptest::string::string_regex(
+                "([a-z]{1,6}|[A-Z]{1,4}|[A-Za-z]{1,10}|[0-9]{1,7}|[ \\t\\n\\r\u{b}\u{c}\u{85}\u{a0}\u{2028}\u{3000}]{1,5}|[!?.,;:()/\\-_=*#\"'`]{1,6}|'s|'S|'ll|'LL|'re|'ve|'d|'m|'t|\u{1}|\u{7f}|\u{301}|é|É|ß|ſ|\u{212a}|ǅ|ʰ|中文|😀|👍🏽|١٢٣){0,48}",
+            )
+            .expect("valid strategy regex")
+        }
+
+        /// Text over a small alphabet, so that short sequences of the classes
+        /// above, such as punctuation, a newline and a slash, occur often.
+        fn dense_text() -> impl Strategy<Value = String> {
+            proptest::string::string_regex(
+                "[aAsSlLeEvV01 \\t\\n\\r'/!\u{85}\u{a0}éſ\u{212a}\u{301}😀]{0,32}",
+            )
+            .expect("valid strategy regex")
+        }
+
+        fn any_text() -> impl Strategy<Value = String> {
+            prop_oneof![tricky_text(), dense_text()]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1024))]
+
+            /// The first piece of every suffix is the regex's or left to it, so
+            /// the split agrees from any piece boundary on.
+            #[test]
+            fn first_piece_matches_regex_on_every_suffix(text in any_text()) {
+                for (name, backend) in bpe_openai_backends() {
+                    for (start, _) in text.char_indices() {
+                        let rest = &text[start..];
+                        let expected = backend.tokenizer.split(rest).next().map(str::len);
+                        if let Some(length) = ascii_piece(backend.pattern, rest.as_bytes()) {
+                            prop_assert_eq!(Some(length), expected, "{} at byte {}", name, start);
+                        }
+                    }
+                }
+            }
+
+            #[test]
+            fn split_matches_regex(text in any_text()) {
+                for (name, backend) in bpe_openai_backends() {
+                    let expected: Vec<&str> = backend.tokenizer.split(&text).collect();
+                    let actual: Vec<&str> = backend.split(&text).collect();
+                    prop_assert_eq!(actual, expected, "{}", name);
+                }
+            }
+
+            #[test]
+            fn piece_counts_match_bpe(text in any_text()) {
+                for (name, backend) in bpe_openai_backends() {
+                    for piece in backend.tokenizer.split(&text) {
+                        prop_assert_eq!(
+                            backend.count_piece(piece),
+                            backend.tokenizer.bpe.count(piece.as_bytes()),
+                            "{}", name
+                        );
+                    }
+                }
+            }
         }
     }
 

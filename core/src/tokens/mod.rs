@@ -17,6 +17,7 @@
 mod bpe;
 mod chat;
 mod image;
+mod split;
 
 use std::fmt;
 use std::str::FromStr;
