@@ -32,7 +32,7 @@ java -cp "$java_out:$runtime_cp" FirstCall
 
 echo "== Kotlin replay example against ingate replay"
 test_cp="bindings-kotlin/target/classes:bindings-kotlin/target/test-classes:$(cat bindings-kotlin/target/test-classpath.txt)"
-cli_table="$(cargo run -q -p ingate-cli --release -- replay examples/traffic.jsonl --policy examples/policy.toml 2>/dev/null)"
+cli_table="$(cargo run -q -p ingate-cli -- replay examples/traffic.jsonl --policy examples/policy.toml 2>/dev/null)"
 jvm_table="$(java -cp "$test_cp" Replay examples/traffic.jsonl examples/policy.toml 2>/dev/null)"
 # Column widths may differ; the cells of every row, TOTAL included, must not.
 normalize() { tr -s ' ' | sed 's/ *$//'; }
