@@ -29,7 +29,7 @@ pub struct Call {
 
 impl Call {
     pub(crate) fn new(call: ingate::Call) -> Call {
-        // Serializing a request parsed from JSON cannot fail.
+        // A serde_json::Value always serializes, because its map keys are strings.
         let request_json = serde_json::to_string(&call.request().to_value()).unwrap_or_default();
         Call {
             id: call.id().to_string(),

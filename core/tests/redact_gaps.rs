@@ -226,7 +226,7 @@ fn gitleaks_path_relative_to_policy_file() {
 }
 
 #[test]
-fn gitleaks_path_from_text_is_relative_to_working_directory() {
+fn gitleaks_path_in_text_policy_uses_cwd() {
     // A policy parsed from text has no file, so its relative path stays as
     // written and is opened from the working directory.
     let config = PolicyConfig::from_toml(

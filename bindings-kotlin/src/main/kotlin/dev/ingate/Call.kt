@@ -8,8 +8,8 @@ import java.math.BigDecimal
  * One call in flight: the request to send, its budget reservation and its redaction vault.
  *
  * End it with [finish] after the vendor replied, or with [abort]. [close] aborts a call that is still
- * open, with the reason `dropped`, and releases its reservation, so a call used in `use { }`
- * or try-with-resources never leaks budget. A call is safe to use from several threads.
+ * open, with the reason `dropped`, and releases its reservation, so leaving `use { }` or a
+ * try-with-resources block releases the budget. A call is safe to use from several threads.
  */
 class Call internal constructor(private val inner: NativeCall) : AutoCloseable {
     @Volatile
