@@ -4,10 +4,11 @@ use std::sync::{Mutex, MutexGuard};
 
 use ingate::redact::StreamRestorer;
 use ingate::{Call, CallRecord, Usage};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyIterator, PyModule, PyString, PyType};
+use pyo3::types::{PyCFunction, PyIterator, PyString, PyType};
 
+use crate::aio;
 use crate::convert;
 use crate::errors::{invalid_request, poisoned, to_py_err};
 use crate::types::{PyCallRecord, PyResolution, PyTokenCount};
@@ -64,28 +65,36 @@ impl PyCall {
     }
 
     fn exit(&self, py: Python<'_>, exc_type: &Bound<'_, PyAny>) -> PyResult<()> {
-        let reason = if exc_type.is_none() {
-            "not finished".to_string()
-        } else {
-            let name = exc_type
-                .cast::<PyType>()
-                .ok()
-                .and_then(|class| class.name().ok())
-                .map(|name| name.to_string())
-                .unwrap_or_else(|| "exception".to_string());
-            format!("exception: {name}")
-        };
-        self.close(py, &reason)?;
+        self.close(py, &exit_reason(exc_type))?;
         Ok(())
+    }
+
+    /// Settles the call with usage already converted from Python.
+    fn finish_usage(&self, py: Python<'_>, usage: serde_json::Value) -> PyResult<PyCallRecord> {
+        let settled = self.with_state(py, |state| -> ingate::Result<CallRecord> {
+            let usage = Usage::from_vendor_json(&usage)?;
+            let record = state.call.finish(usage)?;
+            state.record = Some(record.clone());
+            Ok(record)
+        })?;
+        settled
+            .map(PyCallRecord::new)
+            .map_err(|error| to_py_err(py, error, None))
     }
 }
 
-fn aio_helper<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-    static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-    MODULE
-        .get_or_try_init(py, || Ok::<_, PyErr>(py.import("ingate._aio")?.unbind()))?
-        .bind(py)
-        .getattr(name)
+/// Returns the abort reason for leaving a `with` block: the exception's class name, if any.
+fn exit_reason(exc_type: &Bound<'_, PyAny>) -> String {
+    if exc_type.is_none() {
+        return "not finished".to_string();
+    }
+    let name = exc_type
+        .cast::<PyType>()
+        .ok()
+        .and_then(|class| class.name().ok())
+        .map(|name| name.to_string())
+        .unwrap_or_else(|| "exception".to_string());
+    format!("exception: {name}")
 }
 
 #[pymethods]
@@ -182,7 +191,7 @@ impl PyCall {
     ) -> PyResult<Bound<'py, PyAny>> {
         let restorer = self.stream_restorer(py)?;
         if chunks.hasattr("__aiter__")? {
-            return aio_helper(py, "restore_async")?.call1((restorer, chunks));
+            return aio::helper(py, "restore_async")?.call1((restorer, chunks));
         }
         let stream = RestoredStream {
             source: chunks.try_iter()?.unbind(),
@@ -198,15 +207,32 @@ impl PyCall {
     /// raises `InvalidRequest` and leaves the call open.
     fn finish(&self, py: Python<'_>, usage: &Bound<'_, PyAny>) -> PyResult<PyCallRecord> {
         let usage = convert::to_json(usage, "usage")?;
-        let settled = self.with_state(py, |state| -> ingate::Result<CallRecord> {
-            let usage = Usage::from_vendor_json(&usage)?;
-            let record = state.call.finish(usage)?;
-            state.record = Some(record.clone());
-            Ok(record)
+        self.finish_usage(py, usage)
+    }
+
+    /// Settles the call like `finish`, in a worker thread of the running event
+    /// loop (`asyncio.to_thread`), and returns an awaitable of the record.
+    ///
+    /// The usage is read before this method returns; the worker thread waits
+    /// for the budget store instead of the event loop.
+    fn finish_async<'py>(
+        slf: &Bound<'py, Self>,
+        usage: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let usage = Mutex::new(Some(convert::to_json(usage, "usage")?));
+        let call = slf.clone().unbind();
+        let work = PyCFunction::new_closure(py, Some(c"finish"), None, move |args, _kwargs| {
+            let py = args.py();
+            let converted = usage.lock().ok().and_then(|mut usage| usage.take());
+            let Some(usage) = converted else {
+                return Err(PyRuntimeError::new_err(
+                    "ingate: this finish_async awaitable already ran",
+                ));
+            };
+            call.get().finish_usage(py, usage)
         })?;
-        settled
-            .map(PyCallRecord::new)
-            .map_err(|error| to_py_err(py, error, None))
+        aio::to_thread(py, work.as_any())
     }
 
     /// Settles the call as if the vendor had used the whole output cap, for
@@ -229,6 +255,19 @@ impl PyCall {
         self.close(py, reason).map(PyCallRecord::new)
     }
 
+    /// Aborts the call like `abort`, in a worker thread of the running event
+    /// loop, and returns an awaitable of the record.
+    #[pyo3(signature = (reason = "aborted"))]
+    fn abort_async<'py>(slf: &Bound<'py, Self>, reason: &str) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let reason = reason.to_string();
+        let call = slf.clone().unbind();
+        let work = PyCFunction::new_closure(py, Some(c"abort"), None, move |args, _kwargs| {
+            call.get().close(args.py(), &reason).map(PyCallRecord::new)
+        })?;
+        aio::to_thread(py, work.as_any())
+    }
+
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }
@@ -247,20 +286,30 @@ impl PyCall {
     }
 
     fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        aio_helper(slf.py(), "ready")?.call1((slf,))
+        aio::helper(slf.py(), "ready")?.call1((slf,))
     }
 
     #[pyo3(signature = (exc_type, exc_value, traceback))]
     fn __aexit__<'py>(
-        &self,
-        py: Python<'py>,
+        slf: &Bound<'py, Self>,
         exc_type: &Bound<'py, PyAny>,
         exc_value: &Bound<'py, PyAny>,
         traceback: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
         let _ = (exc_value, traceback);
-        self.exit(py, exc_type)?;
-        aio_helper(py, "ready")?.call1((py.None(),))
+        if slf.get().closed(py)? {
+            return aio::helper(py, "ready")?.call1((py.None(),));
+        }
+
+        // Aborting releases the reservation in the budget store, so it runs in a
+        // worker thread; the closure returns None, which lets an exception propagate.
+        let reason = exit_reason(exc_type);
+        let call = slf.clone().unbind();
+        let work = PyCFunction::new_closure(py, Some(c"abort"), None, move |args, _kwargs| {
+            call.get().close(args.py(), &reason).map(|_| ())
+        })?;
+        aio::to_thread(py, work.as_any())
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

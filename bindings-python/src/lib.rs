@@ -5,6 +5,7 @@
 //! SDK integrations) live in `python/ingate/`.
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
+mod aio;
 mod call;
 mod convert;
 mod errors;

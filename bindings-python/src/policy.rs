@@ -2,11 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ingate::{CallOptions, CallRecord, ChatRequest, Error, ManualClock, Policy, Usage};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
+use pyo3::types::PyCFunction;
 
+use crate::aio;
 use crate::call::PyCall;
 use crate::convert;
 use crate::errors::to_py_err;
@@ -33,6 +36,35 @@ impl PyPolicy {
 
 /// Why `begin` returned no call: the error, and the denied call's record when the policy denied it.
 type Refusal = (Error, Option<CallRecord>);
+
+fn call_options(scope: Option<String>, tags: Option<BTreeMap<String, String>>) -> CallOptions {
+    CallOptions {
+        scope,
+        tags: tags.unwrap_or_default(),
+    }
+}
+
+/// Begins a call on a request already converted from Python, with the GIL released.
+fn begin_call(
+    py: Python<'_>,
+    policy: &Policy,
+    request: serde_json::Value,
+    options: CallOptions,
+) -> PyResult<PyCall> {
+    let begun = py.detach(|| -> Result<ingate::Call, Box<Refusal>> {
+        let request = ChatRequest::from_value(request).map_err(|error| Box::new((error, None)))?;
+        policy
+            .begin(request, options)
+            .map_err(|denied| Box::new((denied.error, Some(*denied.record))))
+    });
+    match begun {
+        Ok(call) => Ok(PyCall::new(call)),
+        Err(refusal) => {
+            let (error, record) = *refusal;
+            Err(to_py_err(py, error, record))
+        }
+    }
+}
 
 /// Converts an error raised with the GIL released.
 fn raise<T>(py: Python<'_>, result: ingate::Result<T>) -> PyResult<T> {
@@ -175,25 +207,39 @@ impl PyPolicy {
         scope: Option<String>,
         tags: Option<BTreeMap<String, String>>,
     ) -> PyResult<PyCall> {
-        let value = convert::to_json(request, "request")?;
-        let options = CallOptions {
-            scope,
-            tags: tags.unwrap_or_default(),
-        };
-        let begun = py.detach(|| -> Result<ingate::Call, Box<Refusal>> {
-            let request =
-                ChatRequest::from_value(value).map_err(|error| Box::new((error, None)))?;
-            self.policy
-                .begin(request, options)
-                .map_err(|denied| Box::new((denied.error, Some(*denied.record))))
-        });
-        match begun {
-            Ok(call) => Ok(PyCall::new(call)),
-            Err(refusal) => {
-                let (error, record) = *refusal;
-                Err(to_py_err(py, error, record))
-            }
-        }
+        let request = convert::to_json(request, "request")?;
+        begin_call(py, &self.policy, request, call_options(scope, tags))
+    }
+
+    /// Begins a call like `begin`, in a worker thread of the running event
+    /// loop (`asyncio.to_thread`), and returns an awaitable of the `Call`.
+    ///
+    /// The request is read before this method returns, so the caller may
+    /// change it while the call begins. The worker thread waits for the
+    /// budget store (a SQLite transaction, a Redis round trip) instead of the
+    /// event loop.
+    #[pyo3(signature = (request, *, scope = None, tags = None))]
+    fn begin_async<'py>(
+        &self,
+        py: Python<'py>,
+        request: &Bound<'py, PyAny>,
+        scope: Option<String>,
+        tags: Option<BTreeMap<String, String>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let request = convert::to_json(request, "request")?;
+        let policy = self.policy.clone();
+        let pending = Mutex::new(Some((request, call_options(scope, tags))));
+        let work = PyCFunction::new_closure(py, Some(c"begin"), None, move |args, _kwargs| {
+            let py = args.py();
+            let converted = pending.lock().ok().and_then(|mut pending| pending.take());
+            let Some((request, options)) = converted else {
+                return Err(PyRuntimeError::new_err(
+                    "ingate: this begin_async awaitable already ran",
+                ));
+            };
+            begin_call(py, &policy, request, options)
+        })?;
+        aio::to_thread(py, work.as_any())
     }
 
     fn __repr__(&self) -> String {

@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Coroutine, Iterable, Iterator, Mapping
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Literal, Self, final, overload
@@ -257,8 +257,10 @@ class Call:
     @overload
     def restore_stream(self, chunks: Iterable[str]) -> RestoredStream: ...
     def finish(self, usage: Mapping[str, Any] | object) -> CallRecord: ...
+    def finish_async(self, usage: Mapping[str, Any] | object) -> Coroutine[Any, Any, CallRecord]: ...
     def finish_simulated(self) -> CallRecord: ...
     def abort(self, reason: str = "aborted") -> CallRecord: ...
+    def abort_async(self, reason: str = "aborted") -> Coroutine[Any, Any, CallRecord]: ...
     def __enter__(self) -> Self: ...
     def __exit__(
         self,
@@ -302,3 +304,10 @@ class Policy:
         scope: str | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> Call: ...
+    def begin_async(
+        self,
+        request: Mapping[str, Any],
+        *,
+        scope: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Coroutine[Any, Any, Call]: ...
