@@ -155,6 +155,60 @@ def test_blocks_system_and_tools_keep_their_shape(vendor: MockVendor, policy: in
     assert OTHER_EMAIL in message.content[0].text
 
 
+# A custom pattern whose values contain a quote and a backslash, which JSON must escape.
+TICKET_POLICY = """
+[redaction]
+detectors = ["email"]
+[[redaction.patterns]]
+name = "ticket"
+regex = 'T"[0-9]{2}\\\\[0-9]{2}'
+"""
+TICKET = 'T"12\\34'
+TICKET_PROMPT = f"Reopen {TICKET} for {EMAIL} please."
+# The vendor's tool input: placeholders in values, in a list and in a key, and one no call issued.
+TOOL_ARGUMENTS = '{"ticket": "<TICKET_1>", "cc": ["<EMAIL_1>", "<TICKET_9>"], "notes": {"<EMAIL_1>": "ok"}}'
+RESTORED_INPUT = {"ticket": TICKET, "cc": [EMAIL, "<TICKET_9>"], "notes": {EMAIL: "ok"}}
+
+
+def test_tool_use_input_is_restored(vendor: MockVendor) -> None:
+    client = ingate.anthropic.wrap(client_for(vendor), ingate.Policy.from_toml(TICKET_POLICY))
+    vendor.tool_call = ("open_ticket", TOOL_ARGUMENTS)
+
+    message = client.messages.create(
+        model=MODEL, max_tokens=100, messages=[{"role": "user", "content": TICKET_PROMPT}]
+    )
+
+    assert vendor.last_body["messages"][0]["content"] == "Reopen <TICKET_1> for <EMAIL_1> please."
+    tool_use = message.content[1]
+    assert tool_use.type == "tool_use"
+    assert tool_use.input == RESTORED_INPUT
+
+
+def test_streamed_tool_use_input_escapes_restored_values(vendor: MockVendor) -> None:
+    client = ingate.anthropic.wrap(client_for(vendor), ingate.Policy.from_toml(TICKET_POLICY))
+    vendor.chunk_size = 2
+    vendor.tool_call = ("open_ticket", TOOL_ARGUMENTS)
+
+    events = list(
+        client.messages.create(
+            model=MODEL, max_tokens=100, messages=[{"role": "user", "content": TICKET_PROMPT}], stream=True
+        )
+    )
+
+    partial_json = "".join(
+        event.delta.partial_json
+        for event in events
+        if event.type == "content_block_delta" and event.delta.type == "input_json_delta"
+    )
+    assert json.loads(partial_json) == RESTORED_INPUT
+    text = "".join(
+        event.delta.text
+        for event in events
+        if event.type == "content_block_delta" and event.delta.type == "text_delta"
+    )
+    assert text == f"Noted: {TICKET}, {EMAIL}."
+
+
 def test_stream_restores_split_placeholders(vendor: MockVendor, policy: ingate.Policy) -> None:
     records = []
     vendor.chunk_size = 2

@@ -271,21 +271,41 @@ def test_tool_call_arguments_are_restored(vendor: MockVendor, policy: ingate.Pol
     assert arguments == {"to": EMAIL, "subject": "key"}
 
 
-def test_tool_call_arguments_escape_restored_quotes(vendor: MockVendor) -> None:
-    # A custom pattern whose values contain a quote, which JSON must escape.
-    policy = ingate.Policy.from_toml(
-        '[redaction]\ndetectors = []\n[[redaction.patterns]]\nname = "ticket"\nregex = \'T"[0-9]{4}\'\n'
-    )
-    client = ingate.openai.wrap(client_for(vendor), policy)
-    vendor.tool_call = ("open_ticket", '{"ticket": "<TICKET_1>"}')
+# A custom pattern whose values contain a quote and a backslash, which JSON must escape.
+TICKET_POLICY = """
+[redaction]
+detectors = ["email"]
+[[redaction.patterns]]
+name = "ticket"
+regex = 'T"[0-9]{2}\\\\[0-9]{2}'
+"""
+TICKET = 'T"12\\34'
 
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_tool_call_arguments_escape_restored_values(vendor: MockVendor, stream: bool) -> None:
+    client = ingate.openai.wrap(client_for(vendor), ingate.Policy.from_toml(TICKET_POLICY))
+    vendor.chunk_size = 2
+    # Spacing the restore must keep, and a placeholder no call issued.
+    vendor.tool_call = ("open_ticket", '{"ticket":  "<TICKET_1>", "cc": ["<EMAIL_1>", "<TICKET_9>"]}')
+
+    prompt = f"Reopen {TICKET} for {EMAIL} please."
     response = client.chat.completions.create(
-        model=MODEL, messages=[{"role": "user", "content": 'Reopen T"1234 please.'}]
+        model=MODEL, messages=[{"role": "user", "content": prompt}], stream=stream
     )
+    if stream:
+        arguments = "".join(
+            call.function.arguments or ""
+            for chunk in response
+            for call in chunk.choices[0].delta.tool_calls or ()
+            if call.function is not None
+        )
+    else:
+        arguments = response.choices[0].message.tool_calls[0].function.arguments
 
-    assert vendor.last_body["messages"][0]["content"] == "Reopen <TICKET_1> please."
-    arguments = json.loads(response.choices[0].message.tool_calls[0].function.arguments)
-    assert arguments == {"ticket": 'T"1234'}
+    assert vendor.last_body["messages"][0]["content"] == "Reopen <TICKET_1> for <EMAIL_1> please."
+    assert json.loads(arguments) == {"ticket": TICKET, "cc": [EMAIL, "<TICKET_9>"]}
+    assert arguments.startswith('{"ticket":  "T\\"12\\\\34"'), arguments
 
 
 def test_streamed_tool_call_arguments_are_restored(vendor: MockVendor, policy: ingate.Policy) -> None:

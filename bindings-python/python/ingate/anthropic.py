@@ -29,9 +29,9 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeGuard
 
 import anthropic
-from anthropic.types import RawContentBlockDeltaEvent, TextDelta
+from anthropic.types import InputJSONDelta, RawContentBlockDeltaEvent, TextDelta
 
-from . import Call, CallRecord, Policy
+from . import Call, CallRecord, Policy, StreamRestorer
 
 __all__ = ["wrap"]
 
@@ -331,12 +331,13 @@ def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
 
 
 def _restore_values(call: Call, value: Any) -> Any:
+    """Return a copy of decoded JSON `value` with every string, keys included, restored."""
     if isinstance(value, str):
         return call.restore(value)
     if isinstance(value, list):
         return [_restore_values(call, item) for item in value]
     if isinstance(value, dict):
-        return {key: _restore_values(call, item) for key, item in value.items()}
+        return {call.restore(str(key)): _restore_values(call, item) for key, item in value.items()}
     return value
 
 
@@ -394,25 +395,29 @@ def _counted_usage(
 class _StreamState:
     """Restores the events of one streamed message and settles its call once.
 
-    Each text block has its own stream restorer, which holds back a
-    placeholder split across deltas until the delta that completes it arrives.
+    Each text block and each `tool_use` block has its own stream restorer,
+    which holds back a placeholder split across deltas until the delta that
+    completes it arrives. A `tool_use` block's input arrives as JSON text
+    (`input_json_delta`), so its restorer writes the restored values JSON-escaped.
     """
 
     def __init__(self, settings: _Settings, call: Call) -> None:
         self.settings = settings
         self.call = call
-        self.restorers: dict[int, Any] = {}
+        # Keyed by block index: the restorer, and whether the block's text is JSON.
+        self.restorers: dict[int, tuple[StreamRestorer, bool]] = {}
         self.output: list[str] = []
         self.usage: dict[str, Any] | None = None
         self.finished_message = False
         self.settled = False
 
-    def restorer(self, index: int) -> Any:
-        restorer = self.restorers.get(index)
-        if restorer is None:
-            restorer = self.call.stream_restorer()
-            self.restorers[index] = restorer
-        return restorer
+    def restorer(self, index: int, is_json: bool = False) -> StreamRestorer:
+        entry = self.restorers.get(index)
+        if entry is None:
+            restorer = self.call.json_stream_restorer() if is_json else self.call.stream_restorer()
+            entry = (restorer, is_json)
+            self.restorers[index] = entry
+        return entry[0]
 
     def process(self, event: Any) -> list[Any]:
         """Restore one event in place; return the events to hand to the caller."""
@@ -422,9 +427,13 @@ class _StreamState:
             self.usage = _usage(usage) if usage is not None else None
         elif kind == "content_block_start":
             block = event.content_block
-            if getattr(block, "type", None) == "text" and block.text:
+            block_type = getattr(block, "type", None)
+            if block_type == "text" and block.text:
                 self.output.append(block.text)
                 block.text = self.restorer(event.index).push(block.text)
+            elif block_type == "tool_use" and block.input:
+                # A start event normally carries `{}`, because the input streams as `input_json_delta`.
+                block.input = _restore_values(self.call, block.input)
         elif kind == "content_block_delta":
             delta = event.delta
             delta_type = getattr(delta, "type", None)
@@ -433,6 +442,7 @@ class _StreamState:
                 delta.text = self.restorer(event.index).push(delta.text)
             elif delta_type == "input_json_delta":
                 self.output.append(delta.partial_json)
+                delta.partial_json = self.restorer(event.index, is_json=True).push(delta.partial_json)
             elif delta_type == "thinking_delta":
                 self.output.append(delta.thinking)
         elif kind == "content_block_stop":
@@ -446,16 +456,20 @@ class _StreamState:
         return [event]
 
     def _flush(self, index: int) -> Any:
-        """Return a text delta event with what the block's restorer still holds, if anything."""
-        restorer = self.restorers.pop(index, None)
-        if restorer is None:
+        """Return a delta event with the text the block's restorer still holds back, if any."""
+        entry = self.restorers.pop(index, None)
+        if entry is None:
             return None
+        restorer, is_json = entry
         rest = restorer.finish()
         if not rest:
             return None
-        return RawContentBlockDeltaEvent(
-            type="content_block_delta", index=index, delta=TextDelta(type="text_delta", text=rest)
-        )
+        delta: InputJSONDelta | TextDelta
+        if is_json:
+            delta = InputJSONDelta(type="input_json_delta", partial_json=rest)
+        else:
+            delta = TextDelta(type="text_delta", text=rest)
+        return RawContentBlockDeltaEvent(type="content_block_delta", index=index, delta=delta)
 
     def leftover_events(self) -> list[Any]:
         """Return delta events with the text still held back when the stream ended early."""

@@ -15,7 +15,6 @@ attribute of the client is the SDK's own, untouched.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeGuard
 
@@ -214,39 +213,6 @@ def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
     settings.report(call.abort(f"call failed: {type(error).__name__}"))
 
 
-def _restore_arguments(call: Call, arguments: str) -> str:
-    """Put redacted values back into a tool call's JSON arguments.
-
-    Restoring the text directly keeps the vendor's formatting. An original
-    value that needs JSON escaping (a quote, a backslash) would change the
-    JSON's meaning or break it, so then the string values are restored one by
-    one and the arguments re-encoded.
-    """
-    restored = call.restore(arguments)
-    if restored == arguments:
-        return arguments
-    try:
-        expected = _restore_values(call, json.loads(arguments))
-    except ValueError:
-        return restored
-    try:
-        if json.loads(restored) == expected:
-            return restored
-    except ValueError:
-        pass
-    return json.dumps(expected, ensure_ascii=False)
-
-
-def _restore_values(call: Call, value: Any) -> Any:
-    if isinstance(value, str):
-        return call.restore(value)
-    if isinstance(value, list):
-        return [_restore_values(call, item) for item in value]
-    if isinstance(value, dict):
-        return {key: _restore_values(call, item) for key, item in value.items()}
-    return value
-
-
 def _complete(settings: _Settings, call: Call, response: Any) -> Any:
     """Restore a whole chat completion in place and settle the call with its usage."""
     output = []
@@ -260,7 +226,8 @@ def _complete(settings: _Settings, call: Call, response: Any) -> Any:
                 function = getattr(tool_call, "function", None)
                 if function is not None and isinstance(function.arguments, str):
                     output.append(function.arguments)
-                    function.arguments = _restore_arguments(call, function.arguments)
+                    # Arguments are JSON, so the restored values are JSON-escaped.
+                    function.arguments = call.restore_json(function.arguments)
         usage = response.usage
         if usage is None:
             usage = _counted_usage(settings, call, "".join(output))
@@ -284,7 +251,8 @@ class _StreamState:
 
     The content of each choice, and the arguments of each of its tool calls,
     have their own stream restorer. A restorer holds back a placeholder split
-    across chunks until the chunk that completes it arrives.
+    across chunks until the chunk that completes it arrives. The restorers of
+    tool-call arguments write the restored values JSON-escaped.
     """
 
     def __init__(self, settings: _Settings, call: Call, usage_requested: bool) -> None:
@@ -301,7 +269,8 @@ class _StreamState:
     def push(self, key: tuple[int, int | None], text: str) -> str:
         restorer = self.restorers.get(key)
         if restorer is None:
-            restorer = self.call.stream_restorer()
+            is_content = key[1] is None
+            restorer = self.call.stream_restorer() if is_content else self.call.json_stream_restorer()
             self.restorers[key] = restorer
         self.output.append(text)
         restored: str = restorer.push(text)
@@ -328,8 +297,6 @@ class _StreamState:
             for tool_call in delta.tool_calls or ():
                 function = tool_call.function
                 if function is not None and isinstance(function.arguments, str) and function.arguments:
-                    # NOTE: a restored value is not JSON-escaped here, unlike in a whole response.
-                    # A value with a quote or backslash, which only a custom pattern matches, breaks the JSON.
                     function.arguments = self.push((choice.index, tool_call.index), function.arguments)
             if choice.finish_reason is not None:
                 # What a choice's restorers still hold comes out with its finish chunk.
