@@ -25,13 +25,14 @@ the vendor checks their signatures.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
 import anthropic
 from anthropic.types import InputJSONDelta, RawContentBlockDeltaEvent, TextDelta
 
 from . import Call, CallRecord, Policy, StreamRestorer
+from ._streams import AsyncStream, Stream
 
 __all__ = ["wrap"]
 
@@ -130,7 +131,7 @@ class _Messages(_Proxy):
             _abort(self._settings, call, error)
             raise
         if kwargs.get("stream") is True:
-            return _Stream(response, _StreamState(self._settings, call))
+            return Stream(response, _StreamState(self._settings, call))
         return _complete(self._settings, call, response)
 
 
@@ -146,7 +147,7 @@ class _AsyncMessages(_Proxy):
             _abort(self._settings, call, error)
             raise
         if kwargs.get("stream") is True:
-            return _AsyncStream(response, _StreamState(self._settings, call))
+            return AsyncStream(response, _StreamState(self._settings, call))
         return _complete(self._settings, call, response)
 
 
@@ -471,7 +472,7 @@ class _StreamState:
             delta = TextDelta(type="text_delta", text=rest)
         return RawContentBlockDeltaEvent(type="content_block_delta", index=index, delta=delta)
 
-    def leftover_events(self) -> list[Any]:
+    def leftover(self) -> list[Any]:
         """Return delta events with the text still held back when the stream ended early."""
         events = [self._flush(index) for index in sorted(self.restorers)]
         return [event for event in events if event is not None]
@@ -491,121 +492,3 @@ class _StreamState:
             return
         self.settled = True
         _abort(self.settings, self.call, error)
-
-
-def _restored_events(stream: Any, state: _StreamState) -> Iterator[Any]:
-    try:
-        for event in stream:
-            yield from state.process(event)
-        yield from state.leftover_events()
-    except GeneratorExit:
-        raise
-    except BaseException as error:
-        state.fail(error)
-        raise
-    state.settle()
-
-
-class _Stream:
-    """The SDK's `Stream` of message events, restored and settled by the policy.
-
-    The call settles when the stream ends, when it is closed, when the caller
-    leaves a `with` block around it, or when it is garbage-collected unread.
-    """
-
-    def __init__(self, stream: Any, state: _StreamState) -> None:
-        self._stream = stream
-        self._state = state
-        # The generator holds the SDK stream and the state, not this object, so dropping
-        # the last reference to this object finalizes it at once.
-        self._events = _restored_events(stream, state)
-
-    def __iter__(self) -> Iterator[Any]:
-        return self
-
-    def __next__(self) -> Any:
-        return next(self._events)
-
-    def __enter__(self) -> _Stream:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the response and settle the call with the output delivered so far."""
-        try:
-            self._stream.close()
-        finally:
-            self._state.settle()
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._stream, name)
-
-    def __del__(self) -> None:
-        state = getattr(self, "_state", None)
-        if state is not None and not state.settled:
-            try:
-                state.settle()
-            except Exception:
-                # A finalizer cannot raise; the call's own finalizer releases the reservation.
-                pass
-
-
-class _AsyncStream:
-    """The SDK's `AsyncStream` of message events, restored and settled by the policy."""
-
-    def __init__(self, stream: Any, state: _StreamState) -> None:
-        self._stream = stream
-        self._state = state
-        self._pending: list[Any] = []
-        self._ended = False
-
-    def __aiter__(self) -> _AsyncStream:
-        return self
-
-    async def __anext__(self) -> Any:
-        state = self._state
-        while not self._pending:
-            if self._ended:
-                state.settle()
-                raise StopAsyncIteration
-            try:
-                event = await self._stream.__anext__()
-            except StopAsyncIteration:
-                self._ended = True
-                self._pending.extend(state.leftover_events())
-                continue
-            except BaseException as error:
-                state.fail(error)
-                raise
-            self._pending.extend(state.process(event))
-        return self._pending.pop(0)
-
-    async def __aenter__(self) -> _AsyncStream:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the response and settle the call with the output delivered so far."""
-        try:
-            await self._stream.close()
-        finally:
-            self._state.settle()
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._stream, name)
-
-    def __del__(self) -> None:
-        state = getattr(self, "_state", None)
-        if state is not None and not state.settled:
-            try:
-                state.settle()
-            except Exception:
-                pass

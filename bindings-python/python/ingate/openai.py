@@ -15,7 +15,7 @@ attribute of the client is the SDK's own, untouched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
 import openai
@@ -26,6 +26,7 @@ from openai.types.chat.chat_completion_chunk import (
 )
 
 from . import Call, CallRecord, Policy
+from ._streams import AsyncStream, Stream
 
 __all__ = ["wrap"]
 
@@ -136,7 +137,7 @@ class _Completions(_Proxy):
             _abort(self._settings, call, error)
             raise
         if kwargs.get("stream") is True:
-            return _Stream(response, _StreamState(self._settings, call, usage_requested))
+            return Stream(response, _StreamState(self._settings, call, usage_requested))
         return _complete(self._settings, call, response)
 
 
@@ -152,7 +153,7 @@ class _AsyncCompletions(_Proxy):
             _abort(self._settings, call, error)
             raise
         if kwargs.get("stream") is True:
-            return _AsyncStream(response, _StreamState(self._settings, call, usage_requested))
+            return AsyncStream(response, _StreamState(self._settings, call, usage_requested))
         return _complete(self._settings, call, response)
 
 
@@ -284,8 +285,8 @@ class _StreamState:
         rests = {key: self.restorers.pop(key).finish() for key in keys}
         return {key: rest for key, rest in rests.items() if rest}
 
-    def process(self, chunk: Any) -> Any:
-        """Restore one chunk in place; return `None` for a chunk the caller must not see."""
+    def process(self, chunk: Any) -> list[Any]:
+        """Restore one chunk in place; return it, or nothing for a chunk the caller must not see."""
         if getattr(chunk, "usage", None) is not None:
             self.usage = chunk.usage
         for choice in chunk.choices:
@@ -306,14 +307,14 @@ class _StreamState:
         elif not self.usage_requested:
             # The usage-only chunk exists because the policy asked for it; a caller that
             # did not ask may index `choices[0]` on every chunk.
-            return None
-        return chunk
+            return []
+        return [chunk]
 
-    def leftover_chunk(self) -> Any:
-        """Return a chunk with the text still held back when the stream ended early."""
+    def leftover(self) -> list[Any]:
+        """Return a chunk with the text still held back when the stream ended early, if any."""
         rests = self.held_back()
         if not rests or self.last_chunk is None:
-            return None
+            return []
         template = self.last_chunk
         choices = []
         for choice_index in sorted({key[0] for key in rests}):
@@ -325,7 +326,7 @@ class _StreamState:
                 choice.delta, {key: rest for key, rest in rests.items() if key[0] == choice_index}
             )
             choices.append(choice)
-        return template.model_copy(update={"choices": choices, "usage": None})
+        return [template.model_copy(update={"choices": choices, "usage": None})]
 
     def settle(self) -> None:
         """Settle the call with the reported usage, else with the output delivered so far."""
@@ -354,125 +355,3 @@ def _append_rests(delta: Any, rests: dict[tuple[int, int | None], str]) -> None:
                 index=tool_index, function=ChoiceDeltaToolCallFunction(arguments=rest)
             )
             delta.tool_calls = [*(delta.tool_calls or []), fragment]
-
-
-def _restored_chunks(stream: Any, state: _StreamState) -> Iterator[Any]:
-    try:
-        for chunk in stream:
-            chunk = state.process(chunk)
-            if chunk is not None:
-                yield chunk
-        leftover = state.leftover_chunk()
-        if leftover is not None:
-            yield leftover
-    except GeneratorExit:
-        raise
-    except BaseException as error:
-        state.fail(error)
-        raise
-    state.settle()
-
-
-class _Stream:
-    """The SDK's `Stream` of chat completion chunks, restored and settled by the policy.
-
-    The call settles when the stream ends, when it is closed, when the caller
-    leaves a `with` block around it, or when it is garbage-collected unread.
-    """
-
-    def __init__(self, stream: Any, state: _StreamState) -> None:
-        self._stream = stream
-        self._state = state
-        # The generator holds the SDK stream and the state, not this object, so dropping
-        # the last reference to this object finalizes it at once.
-        self._chunks = _restored_chunks(stream, state)
-
-    def __iter__(self) -> Iterator[Any]:
-        return self
-
-    def __next__(self) -> Any:
-        return next(self._chunks)
-
-    def __enter__(self) -> _Stream:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the response and settle the call with the output delivered so far."""
-        try:
-            self._stream.close()
-        finally:
-            self._state.settle()
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._stream, name)
-
-    def __del__(self) -> None:
-        state = getattr(self, "_state", None)
-        if state is not None and not state.settled:
-            try:
-                state.settle()
-            except Exception:
-                # A finalizer cannot raise; the call's own finalizer releases the reservation.
-                pass
-
-
-class _AsyncStream:
-    """The SDK's `AsyncStream` of chat completion chunks, restored and settled by the policy."""
-
-    def __init__(self, stream: Any, state: _StreamState) -> None:
-        self._stream = stream
-        self._state = state
-        self._leftover_sent = False
-
-    def __aiter__(self) -> _AsyncStream:
-        return self
-
-    async def __anext__(self) -> Any:
-        state = self._state
-        while True:
-            try:
-                chunk = await self._stream.__anext__()
-            except StopAsyncIteration:
-                leftover = None if self._leftover_sent else state.leftover_chunk()
-                self._leftover_sent = True
-                if leftover is not None:
-                    return leftover
-                state.settle()
-                raise
-            except BaseException as error:
-                state.fail(error)
-                raise
-            chunk = state.process(chunk)
-            if chunk is not None:
-                return chunk
-
-    async def __aenter__(self) -> _AsyncStream:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the response and settle the call with the output delivered so far."""
-        try:
-            await self._stream.close()
-        finally:
-            self._state.settle()
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._stream, name)
-
-    def __del__(self) -> None:
-        state = getattr(self, "_state", None)
-        if state is not None and not state.settled:
-            try:
-                state.settle()
-            except Exception:
-                pass
