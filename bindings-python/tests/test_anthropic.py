@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import anthropic
 import pytest
+from conftest import TICKET, TICKET_POLICY, acme_usd, budget_policy, sent_text
 from mock_vendor import MockVendor
 
 import ingate
@@ -25,28 +25,8 @@ PROMPT = f"Write to {EMAIL} and rotate the key {API_KEY} today."
 
 
 @pytest.fixture
-def vendor() -> Iterator[MockVendor]:
-    server = MockVendor().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def policy(tmp_path: Path) -> ingate.Policy:
-    store = tmp_path / "budget.sqlite"
-    return ingate.Policy.from_toml(
-        f"""
-[store]
-url = "sqlite:{store}"
-
-[[budgets]]
-scope = "acme"
-usd_per_day = "10"
-
-[redaction]
-detectors = ["email", "secrets"]
-"""
-    )
+    return budget_policy(tmp_path)
 
 
 def client_for(vendor: MockVendor, cls: type = anthropic.Anthropic):
@@ -60,15 +40,6 @@ def reference_cost(input_tokens: int, output_tokens: int) -> Decimal:
     )
     record = call.finish({"input_tokens": input_tokens, "output_tokens": output_tokens})
     return record.cost_usd
-
-
-def acme_usd(policy: ingate.Policy):
-    (status,) = [s for s in policy.budget_status() if s.scope == "acme" and s.unit == "usd"]
-    return status
-
-
-def sent_text(vendor: MockVendor) -> str:
-    return json.dumps(vendor.last_body)
 
 
 def test_create_redacts_request_and_restores_answer(vendor: MockVendor, policy: ingate.Policy) -> None:
@@ -155,15 +126,6 @@ def test_blocks_system_and_tools_keep_their_shape(vendor: MockVendor, policy: in
     assert OTHER_EMAIL in message.content[0].text
 
 
-# A custom pattern whose values contain a quote and a backslash, which JSON must escape.
-TICKET_POLICY = """
-[redaction]
-detectors = ["email"]
-[[redaction.patterns]]
-name = "ticket"
-regex = 'T"[0-9]{2}\\\\[0-9]{2}'
-"""
-TICKET = 'T"12\\34'
 TICKET_PROMPT = f"Reopen {TICKET} for {EMAIL} please."
 # The vendor's tool input: placeholders in values, in a list and in a key, and one no call issued.
 TOOL_ARGUMENTS = '{"ticket": "<TICKET_1>", "cc": ["<EMAIL_1>", "<TICKET_9>"], "notes": {"<EMAIL_1>": "ok"}}'

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import openai
 import pytest
+from conftest import TICKET, TICKET_POLICY, acme_usd, budget_policy, sent_text
 from mock_vendor import MockVendor, echo_placeholders
 
 import ingate
@@ -24,28 +24,8 @@ PROMPT = f"Write to {EMAIL} and rotate the key {API_KEY} today."
 
 
 @pytest.fixture
-def vendor() -> Iterator[MockVendor]:
-    server = MockVendor().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def policy(tmp_path: Path) -> ingate.Policy:
-    store = tmp_path / "budget.sqlite"
-    return ingate.Policy.from_toml(
-        f"""
-[store]
-url = "sqlite:{store}"
-
-[[budgets]]
-scope = "acme"
-usd_per_day = "10"
-
-[redaction]
-detectors = ["email", "secrets"]
-"""
-    )
+    return budget_policy(tmp_path)
 
 
 def client_for(vendor: MockVendor, cls: type = openai.OpenAI):
@@ -57,15 +37,6 @@ def reference_cost(input_tokens: int, output_tokens: int) -> Decimal:
     call = ingate.Policy.default().begin({"model": MODEL, "messages": [{"role": "user", "content": "x"}]})
     record = call.finish({"prompt_tokens": input_tokens, "completion_tokens": output_tokens})
     return record.cost_usd
-
-
-def acme_usd(policy: ingate.Policy):
-    (status,) = [s for s in policy.budget_status() if s.scope == "acme" and s.unit == "usd"]
-    return status
-
-
-def sent_text(vendor: MockVendor) -> str:
-    return json.dumps(vendor.last_body)
 
 
 def test_create_redacts_request_and_restores_answer(vendor: MockVendor, policy: ingate.Policy) -> None:
@@ -271,15 +242,6 @@ def test_tool_call_arguments_are_restored(vendor: MockVendor, policy: ingate.Pol
     assert arguments == {"to": EMAIL, "subject": "key"}
 
 
-# A custom pattern whose values contain a quote and a backslash, which JSON must escape.
-TICKET_POLICY = """
-[redaction]
-detectors = ["email"]
-[[redaction.patterns]]
-name = "ticket"
-regex = 'T"[0-9]{2}\\\\[0-9]{2}'
-"""
-TICKET = 'T"12\\34'
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
