@@ -39,10 +39,22 @@ export declare class Call {
   /** Replaces the placeholders this call issued with the original values. */
   restore(text: string): string
   /**
+   * Replaces the placeholders this call issued with the original values
+   * escaped as JSON string content, for JSON text such as tool-call
+   * arguments. The result stays valid JSON and `JSON.parse` returns the originals.
+   */
+  restoreJson(text: string): string
+  /**
    * Returns a restorer for a reply that arrives in chunks: it holds back
    * a placeholder split across chunks until the next chunk completes it.
    */
   streamRestorer(): StreamRestorer
+  /**
+   * Returns a restorer for JSON text that arrives in chunks, such as
+   * tool-call argument fragments. It restores as `restoreJson` does and
+   * holds back a split placeholder as `streamRestorer` does.
+   */
+  jsonStreamRestorer(): StreamRestorer
   /**
    * Settles the call with the vendor's usage object (OpenAI, Anthropic or
    * Gemini shape) and returns its record. Invalid usage throws and leaves

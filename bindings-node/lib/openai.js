@@ -92,7 +92,8 @@ function restoreMessage(call, message) {
   }
   for (const toolCall of message.tool_calls || []) {
     if (toolCall.function && typeof toolCall.function.arguments === 'string') {
-      toolCall.function.arguments = call.restore(toolCall.function.arguments)
+      // Arguments are JSON, so the restored values are JSON-escaped.
+      toolCall.function.arguments = call.restoreJson(toolCall.function.arguments)
     }
   }
 }
@@ -116,7 +117,9 @@ function outputTexts(response) {
 /**
  * Yields the vendor's chunks with their text restored, then settles the call.
  *
- * The call settles with the usage of the last chunk. A stream that ends
+ * Content and each tool call's arguments have their own stream restorer. The
+ * restorers of arguments write the restored values JSON-escaped, because
+ * arguments are JSON. The call settles with the usage of the last chunk. A stream that ends
  * without usage, or that the caller stops reading, settles with the input
  * count taken at `begin` and the output counted from the chunks received.
  * An error from the vendor releases the reservation.
@@ -131,7 +134,7 @@ async function* restoreChunks(stream, call, policy, report) {
   const restorerFor = (key) => {
     let restorer = restorers.get(key)
     if (!restorer) {
-      restorer = call.streamRestorer()
+      restorer = key.endsWith(':content') ? call.streamRestorer() : call.jsonStreamRestorer()
       restorers.set(key, restorer)
     }
     return restorer

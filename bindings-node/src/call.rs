@@ -103,6 +103,15 @@ impl Call {
         Ok(call.restore(&text))
     }
 
+    /// Replaces the placeholders this call issued with the original values
+    /// escaped as JSON string content, for JSON text such as tool-call
+    /// arguments. The result stays valid JSON and `JSON.parse` returns the originals.
+    #[napi]
+    pub fn restore_json(&self, text: String) -> napi::Result<String> {
+        let call = self.inner.lock().map_err(|_| error::poisoned())?;
+        Ok(call.restore_json(&text))
+    }
+
     /// Returns a restorer for a reply that arrives in chunks: it holds back
     /// a placeholder split across chunks until the next chunk completes it.
     #[napi]
@@ -110,6 +119,17 @@ impl Call {
         let call = self.inner.lock().map_err(|_| error::poisoned())?;
         Ok(StreamRestorer {
             inner: Mutex::new(Some(call.owned_stream_restorer())),
+        })
+    }
+
+    /// Returns a restorer for JSON text that arrives in chunks, such as
+    /// tool-call argument fragments. It restores as `restoreJson` does and
+    /// holds back a split placeholder as `streamRestorer` does.
+    #[napi]
+    pub fn json_stream_restorer(&self) -> napi::Result<StreamRestorer> {
+        let call = self.inner.lock().map_err(|_| error::poisoned())?;
+        Ok(StreamRestorer {
+            inner: Mutex::new(Some(call.owned_json_stream_restorer())),
         })
     }
 

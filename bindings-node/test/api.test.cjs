@@ -182,6 +182,24 @@ test('restoreStream restores a placeholder split across chunks', async () => {
   call.abort()
 })
 
+test('restoreJson escapes restored values', () => {
+  // The policy's own pattern matches a value with a quote, a backslash, a tab and a non-ASCII letter.
+  const policy = Policy.fromToml('[redaction]\ndetectors = []\n[[redaction.patterns]]\nname = "code"\nregex = \'C"[^ ]+\'\n')
+  const original = 'C"a\\b\tü'
+  const call = policy.begin(request(`Use ${original} now`))
+
+  const restored = call.restoreJson('{"code": "<CODE_1>", "other": "<CODE_2>"}')
+  assert.equal(restored, '{"code": "C\\"a\\\\b\\tü", "other": "<CODE_2>"}')
+  assert.deepEqual(JSON.parse(restored), { code: original, other: '<CODE_2>' })
+
+  const restorer = call.jsonStreamRestorer()
+  assert.ok(restorer instanceof StreamRestorer)
+  const pieces = ['{"code": "<CO', 'DE_1>"', ', "x": "<CO'].map((piece) => restorer.push(piece))
+  pieces.push(restorer.finish())
+  assert.deepEqual(pieces, ['{"code": "', 'C\\"a\\\\b\\tü"', ', "x": "', '<CO'])
+  call.abort()
+})
+
 test('restoreStream releases a held-back tail at the end', async () => {
   const call = Policy.default().begin(request('Write to jane@example.com'))
   const pieces = []

@@ -301,3 +301,63 @@ test('wrapped client keeps its other members', () => {
   assert.notEqual(openai.chat.completions.create, original.chat.completions.create)
   assert.throws(() => wrapOpenAI({}, Policy.default()), TypeError)
 })
+
+// The policy's own pattern matches ticket ids with a quote and a backslash, which JSON must escape.
+const TICKET_POLICY = '[redaction]\ndetectors = ["email"]\n[[redaction.patterns]]\nname = "ticket"\nregex = \'T"[0-9]{2}\\\\[0-9]{2}\'\n'
+const TICKET = 'T"12\\34'
+// Spacing the restore must keep, and a placeholder no call issued.
+const TOOL_ARGUMENTS = '{"ticket":  "<TICKET_1>", "cc": ["<EMAIL_1>", "<TICKET_9>"]}'
+
+function toolCallCompletion(args) {
+  const response = completion(null, usage)
+  response.choices[0].message.tool_calls = [{ id: 'call_1', type: 'function', function: { name: 'open_ticket', arguments: args } }]
+  response.choices[0].finish_reason = 'tool_calls'
+  return response
+}
+
+/** Returns the chunks of a streamed tool call whose arguments arrive `size` characters at a time. */
+function toolCallChunks(args, size) {
+  const chunks = [chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'open_ticket', arguments: '' } }] })]
+  for (let start = 0; start < args.length; start += size) {
+    chunks.push(chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(start, start + size) } }] }))
+  }
+  chunks.push(chunk({}, 'tool_calls'))
+  chunks.push({ ...chunk({}), choices: [], usage })
+  return chunks
+}
+
+for (const streamed of [false, true]) {
+  test(`${streamed ? 'streamed' : 'whole'} tool-call arguments restore JSON-escaped`, async () => {
+    server.reply = (body, res) => {
+      if (streamed) {
+        sse(res, toolCallChunks(TOOL_ARGUMENTS, 2))
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(toolCallCompletion(TOOL_ARGUMENTS)))
+      }
+    }
+    const openai = wrapOpenAI(client(), Policy.fromToml(TICKET_POLICY))
+
+    const response = await openai.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: `Reopen ${TICKET} for jane@example.com please.` }],
+      stream: streamed,
+    })
+    let args = ''
+    if (streamed) {
+      for await (const event of response) {
+        for (const choice of event.choices) {
+          for (const toolCall of choice.delta.tool_calls || []) {
+            args += (toolCall.function && toolCall.function.arguments) || ''
+          }
+        }
+      }
+    } else {
+      args = response.choices[0].message.tool_calls[0].function.arguments
+    }
+
+    assert.equal(server.bodies.at(-1).messages[0].content, 'Reopen <TICKET_1> for <EMAIL_1> please.')
+    assert.deepEqual(JSON.parse(args), { ticket: TICKET, cc: ['jane@example.com', '<TICKET_9>'] })
+    assert.ok(args.startsWith('{"ticket":  "T\\"12\\\\34"'), args)
+  })
+}

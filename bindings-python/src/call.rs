@@ -175,10 +175,25 @@ impl PyCall {
         self.with_state(py, |state| state.call.restore(text))
     }
 
+    /// Replaces the placeholders this call issued with the original values
+    /// escaped as JSON string content, for JSON text such as tool-call
+    /// arguments. The result stays valid JSON and decodes to the originals.
+    fn restore_json(&self, py: Python<'_>, text: &str) -> PyResult<String> {
+        self.with_state(py, |state| state.call.restore_json(text))
+    }
+
     /// Returns a restorer for streamed text: `push(chunk)` returns the text
     /// that is final so far, holding back a placeholder split across chunks.
     fn stream_restorer(&self, py: Python<'_>) -> PyResult<PyStreamRestorer> {
         let restorer = self.with_state(py, |state| state.call.owned_stream_restorer())?;
+        Ok(PyStreamRestorer::new(restorer))
+    }
+
+    /// Returns a restorer for streamed JSON text, such as tool-call argument
+    /// fragments. It restores as `restore_json` does and holds back a split
+    /// placeholder as `stream_restorer` does.
+    fn json_stream_restorer(&self, py: Python<'_>) -> PyResult<PyStreamRestorer> {
+        let restorer = self.with_state(py, |state| state.call.owned_json_stream_restorer())?;
         Ok(PyStreamRestorer::new(restorer))
     }
 

@@ -35,7 +35,8 @@ class MockVendor:
     `usage_input` and `usage_output` (the usage reported),
     `status` (an HTTP error status to answer with instead, such as 500),
     `chunk_size` (characters per streamed text delta),
-    `tool_call` (OpenAI: a tool call `(name, arguments)` added to the answer),
+    `tool_call` (a tool call `(name, arguments)` added to the answer; Anthropic
+    gets a `tool_use` block whose input is the arguments, streamed as `input_json_delta`),
     `send_usage` (OpenAI: `False` answers without usage, as some compatible servers do).
     """
 
@@ -197,13 +198,22 @@ def anthropic_answer(handler: Any, vendor: MockVendor, body: dict[str, Any]) -> 
         "stop_sequence": None,
     }
 
+    tool_use = None
+    if vendor.tool_call is not None:
+        name, arguments = vendor.tool_call
+        tool_use = {"type": "tool_use", "id": "toolu_mock", "name": name, "input": json.loads(arguments)}
+    stop_reason = "end_turn" if tool_use is None else "tool_use"
+
     if not body.get("stream"):
+        content: list[dict[str, Any]] = [{"type": "text", "text": text}]
+        if tool_use is not None:
+            content.append(tool_use)
         handler._send_json(
             200,
             dict(
                 message,
-                content=[{"type": "text", "text": text}],
-                stop_reason="end_turn",
+                content=content,
+                stop_reason=stop_reason,
                 usage={"input_tokens": vendor.usage_input, "output_tokens": vendor.usage_output},
             ),
         )
@@ -233,13 +243,21 @@ def anthropic_answer(handler: Any, vendor: MockVendor, body: dict[str, Any]) -> 
         delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}}
         events.append(("content_block_delta", json.dumps(delta)))
     events.append(("content_block_stop", json.dumps({"type": "content_block_stop", "index": 0})))
+    if tool_use is not None and vendor.tool_call is not None:
+        block_start = {"type": "content_block_start", "index": 1, "content_block": dict(tool_use, input={})}
+        events.append(("content_block_start", json.dumps(block_start)))
+        for piece in vendor.chunks(vendor.tool_call[1]):
+            fragment = {"type": "input_json_delta", "partial_json": piece}
+            delta = {"type": "content_block_delta", "index": 1, "delta": fragment}
+            events.append(("content_block_delta", json.dumps(delta)))
+        events.append(("content_block_stop", json.dumps({"type": "content_block_stop", "index": 1})))
     events.append(
         (
             "message_delta",
             json.dumps(
                 {
                     "type": "message_delta",
-                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                    "delta": {"stop_reason": stop_reason, "stop_sequence": None},
                     "usage": {"output_tokens": vendor.usage_output},
                 }
             ),

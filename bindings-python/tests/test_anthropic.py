@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import anthropic
 import pytest
+from conftest import TICKET, TICKET_POLICY, acme_usd, budget_policy, sent_text
 from mock_vendor import MockVendor
 
 import ingate
@@ -25,28 +25,8 @@ PROMPT = f"Write to {EMAIL} and rotate the key {API_KEY} today."
 
 
 @pytest.fixture
-def vendor() -> Iterator[MockVendor]:
-    server = MockVendor().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def policy(tmp_path: Path) -> ingate.Policy:
-    store = tmp_path / "budget.sqlite"
-    return ingate.Policy.from_toml(
-        f"""
-[store]
-url = "sqlite:{store}"
-
-[[budgets]]
-scope = "acme"
-usd_per_day = "10"
-
-[redaction]
-detectors = ["email", "secrets"]
-"""
-    )
+    return budget_policy(tmp_path)
 
 
 def client_for(vendor: MockVendor, cls: type = anthropic.Anthropic):
@@ -60,15 +40,6 @@ def reference_cost(input_tokens: int, output_tokens: int) -> Decimal:
     )
     record = call.finish({"input_tokens": input_tokens, "output_tokens": output_tokens})
     return record.cost_usd
-
-
-def acme_usd(policy: ingate.Policy):
-    (status,) = [s for s in policy.budget_status() if s.scope == "acme" and s.unit == "usd"]
-    return status
-
-
-def sent_text(vendor: MockVendor) -> str:
-    return json.dumps(vendor.last_body)
 
 
 def test_create_redacts_request_and_restores_answer(vendor: MockVendor, policy: ingate.Policy) -> None:
@@ -153,6 +124,51 @@ def test_blocks_system_and_tools_keep_their_shape(vendor: MockVendor, policy: in
     assert body["tools"] == tools
     assert message.content[0].text.startswith(f"Noted: {EMAIL}, ")
     assert OTHER_EMAIL in message.content[0].text
+
+
+TICKET_PROMPT = f"Reopen {TICKET} for {EMAIL} please."
+# The vendor's tool input: placeholders in values, in a list and in a key, and one no call issued.
+TOOL_ARGUMENTS = '{"ticket": "<TICKET_1>", "cc": ["<EMAIL_1>", "<TICKET_9>"], "notes": {"<EMAIL_1>": "ok"}}'
+RESTORED_INPUT = {"ticket": TICKET, "cc": [EMAIL, "<TICKET_9>"], "notes": {EMAIL: "ok"}}
+
+
+def test_tool_use_input_is_restored(vendor: MockVendor) -> None:
+    client = ingate.anthropic.wrap(client_for(vendor), ingate.Policy.from_toml(TICKET_POLICY))
+    vendor.tool_call = ("open_ticket", TOOL_ARGUMENTS)
+
+    message = client.messages.create(
+        model=MODEL, max_tokens=100, messages=[{"role": "user", "content": TICKET_PROMPT}]
+    )
+
+    assert vendor.last_body["messages"][0]["content"] == "Reopen <TICKET_1> for <EMAIL_1> please."
+    tool_use = message.content[1]
+    assert tool_use.type == "tool_use"
+    assert tool_use.input == RESTORED_INPUT
+
+
+def test_streamed_tool_use_input_escapes_restored_values(vendor: MockVendor) -> None:
+    client = ingate.anthropic.wrap(client_for(vendor), ingate.Policy.from_toml(TICKET_POLICY))
+    vendor.chunk_size = 2
+    vendor.tool_call = ("open_ticket", TOOL_ARGUMENTS)
+
+    events = list(
+        client.messages.create(
+            model=MODEL, max_tokens=100, messages=[{"role": "user", "content": TICKET_PROMPT}], stream=True
+        )
+    )
+
+    partial_json = "".join(
+        event.delta.partial_json
+        for event in events
+        if event.type == "content_block_delta" and event.delta.type == "input_json_delta"
+    )
+    assert json.loads(partial_json) == RESTORED_INPUT
+    text = "".join(
+        event.delta.text
+        for event in events
+        if event.type == "content_block_delta" and event.delta.type == "text_delta"
+    )
+    assert text == f"Noted: {TICKET}, {EMAIL}."
 
 
 def test_stream_restores_split_placeholders(vendor: MockVendor, policy: ingate.Policy) -> None:

@@ -78,6 +78,25 @@ def test_stream_restorer_push_and_finish(policy: ingate.Policy) -> None:
         call.abort()
 
 
+def test_restore_json_escapes_values() -> None:
+    # The policy's own pattern matches a value with a quote, a backslash, a tab and a non-ASCII letter.
+    policy = ingate.Policy.from_toml(
+        '[redaction]\ndetectors = []\n[[redaction.patterns]]\nname = "code"\nregex = \'C"[^ ]+\'\n'
+    )
+    original = 'C"a\\b\tü'
+    with policy.begin(chat(f"Use {original} now")) as call:
+        arguments = '{"code": "<CODE_1>", "other": "<CODE_2>"}'
+        restored = call.restore_json(arguments)
+        assert restored == '{"code": "C\\"a\\\\b\\tü", "other": "<CODE_2>"}'
+        assert json.loads(restored) == {"code": original, "other": "<CODE_2>"}
+
+        restorer = call.json_stream_restorer()
+        pieces = [restorer.push(piece) for piece in ['{"code": "<CO', 'DE_1>"', ', "x": "<CO']]
+        pieces.append(restorer.finish())
+        assert pieces == ['{"code": "', 'C\\"a\\\\b\\tü"', ', "x": "', "<CO"]
+        call.abort()
+
+
 def test_finish_with_dict_returns_record(policy: ingate.Policy) -> None:
     with policy.begin(EMAIL_REQUEST, scope="acme", tags={"team": "search"}) as call:
         record = call.finish({"prompt_tokens": 12, "completion_tokens": 7})

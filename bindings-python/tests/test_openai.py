@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import openai
 import pytest
+from conftest import TICKET, TICKET_POLICY, acme_usd, budget_policy, sent_text
 from mock_vendor import MockVendor, echo_placeholders
 
 import ingate
@@ -24,28 +24,8 @@ PROMPT = f"Write to {EMAIL} and rotate the key {API_KEY} today."
 
 
 @pytest.fixture
-def vendor() -> Iterator[MockVendor]:
-    server = MockVendor().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def policy(tmp_path: Path) -> ingate.Policy:
-    store = tmp_path / "budget.sqlite"
-    return ingate.Policy.from_toml(
-        f"""
-[store]
-url = "sqlite:{store}"
-
-[[budgets]]
-scope = "acme"
-usd_per_day = "10"
-
-[redaction]
-detectors = ["email", "secrets"]
-"""
-    )
+    return budget_policy(tmp_path)
 
 
 def client_for(vendor: MockVendor, cls: type = openai.OpenAI):
@@ -57,15 +37,6 @@ def reference_cost(input_tokens: int, output_tokens: int) -> Decimal:
     call = ingate.Policy.default().begin({"model": MODEL, "messages": [{"role": "user", "content": "x"}]})
     record = call.finish({"prompt_tokens": input_tokens, "completion_tokens": output_tokens})
     return record.cost_usd
-
-
-def acme_usd(policy: ingate.Policy):
-    (status,) = [s for s in policy.budget_status() if s.scope == "acme" and s.unit == "usd"]
-    return status
-
-
-def sent_text(vendor: MockVendor) -> str:
-    return json.dumps(vendor.last_body)
 
 
 def test_create_redacts_request_and_restores_answer(vendor: MockVendor, policy: ingate.Policy) -> None:
@@ -271,21 +242,32 @@ def test_tool_call_arguments_are_restored(vendor: MockVendor, policy: ingate.Pol
     assert arguments == {"to": EMAIL, "subject": "key"}
 
 
-def test_tool_call_arguments_escape_restored_quotes(vendor: MockVendor) -> None:
-    # A custom pattern whose values contain a quote, which JSON must escape.
-    policy = ingate.Policy.from_toml(
-        '[redaction]\ndetectors = []\n[[redaction.patterns]]\nname = "ticket"\nregex = \'T"[0-9]{4}\'\n'
-    )
-    client = ingate.openai.wrap(client_for(vendor), policy)
-    vendor.tool_call = ("open_ticket", '{"ticket": "<TICKET_1>"}')
 
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_tool_call_arguments_escape_restored_values(vendor: MockVendor, stream: bool) -> None:
+    client = ingate.openai.wrap(client_for(vendor), ingate.Policy.from_toml(TICKET_POLICY))
+    vendor.chunk_size = 2
+    # Spacing the restore must keep, and a placeholder no call issued.
+    vendor.tool_call = ("open_ticket", '{"ticket":  "<TICKET_1>", "cc": ["<EMAIL_1>", "<TICKET_9>"]}')
+
+    prompt = f"Reopen {TICKET} for {EMAIL} please."
     response = client.chat.completions.create(
-        model=MODEL, messages=[{"role": "user", "content": 'Reopen T"1234 please.'}]
+        model=MODEL, messages=[{"role": "user", "content": prompt}], stream=stream
     )
+    if stream:
+        arguments = "".join(
+            call.function.arguments or ""
+            for chunk in response
+            for call in chunk.choices[0].delta.tool_calls or ()
+            if call.function is not None
+        )
+    else:
+        arguments = response.choices[0].message.tool_calls[0].function.arguments
 
-    assert vendor.last_body["messages"][0]["content"] == "Reopen <TICKET_1> please."
-    arguments = json.loads(response.choices[0].message.tool_calls[0].function.arguments)
-    assert arguments == {"ticket": 'T"1234'}
+    assert vendor.last_body["messages"][0]["content"] == "Reopen <TICKET_1> for <EMAIL_1> please."
+    assert json.loads(arguments) == {"ticket": TICKET, "cc": [EMAIL, "<TICKET_9>"]}
+    assert arguments.startswith('{"ticket":  "T\\"12\\\\34"'), arguments
 
 
 def test_streamed_tool_call_arguments_are_restored(vendor: MockVendor, policy: ingate.Policy) -> None:

@@ -4,6 +4,7 @@
 //! policy.begin(request, options)  resolve, redact, count, reserve
 //!     -> Call                     send call.request() to the vendor
 //! call.restore(text)              put redacted values back into the vendor's reply
+//! call.restore_json(arguments)    the same, JSON-escaped, for tool-call arguments
 //! call.finish(usage)              settle the reservation, record cost, energy, carbon
 //! call.abort(reason)              release the reservation (dropping the call does the same)
 //! ```
@@ -743,10 +744,27 @@ impl Call {
         self.vault.restore(text)
     }
 
+    /// Replaces the placeholders this call issued with the original values
+    /// escaped as JSON string content, for JSON text such as tool-call arguments.
+    ///
+    /// `{"to": "<EMAIL_1>"}` stays valid JSON and decodes to the original even
+    /// when the original contains `"`, `\` or a control character.
+    /// [`Vault::restore_json`] states the exact rules.
+    pub fn restore_json(&self, text: &str) -> String {
+        self.vault.restore_json(text)
+    }
+
     /// Returns a restorer for a streamed reply: it holds back a placeholder
     /// split across chunks until the next chunk completes it.
     pub fn stream_restorer(&self) -> crate::redact::StreamRestorer<'_> {
         self.vault.stream_restorer()
+    }
+
+    /// Returns a restorer for streamed JSON text, such as tool-call argument
+    /// fragments. It restores as [`Call::restore_json`] does and holds back a
+    /// split placeholder as [`Call::stream_restorer`] does.
+    pub fn json_stream_restorer(&self) -> crate::redact::StreamRestorer<'_> {
+        self.vault.json_stream_restorer()
     }
 
     /// Returns a stream restorer that owns a copy of this call's vault.
@@ -755,6 +773,12 @@ impl Call {
     /// borrow of the call; it restores exactly what [`Call::stream_restorer`] does.
     pub fn owned_stream_restorer(&self) -> crate::redact::StreamRestorer<'static> {
         self.vault.clone().into_stream_restorer()
+    }
+
+    /// Returns a JSON stream restorer that owns a copy of this call's vault.
+    /// It restores exactly what [`Call::json_stream_restorer`] does.
+    pub fn owned_json_stream_restorer(&self) -> crate::redact::StreamRestorer<'static> {
+        self.vault.clone().into_json_stream_restorer()
     }
 
     /// Settles the call with the vendor's usage and returns its record.

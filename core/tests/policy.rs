@@ -95,6 +95,59 @@ fn restore_puts_values_back() {
 }
 
 #[test]
+fn restore_json_round_trips_arguments() {
+    // The policy's own pattern matches values with a quote, a backslash and a newline.
+    let policy = policy(
+        r#"
+        [[redaction.patterns]]
+        name = "account"
+        regex = 'ACCT-[^ ,]+'
+        "#,
+    );
+    let originals = ["ACCT-\"7\\x", "ACCT-a\nb\u{1}ü"];
+    let arguments = json!({"to": originals[0], "cc": [originals[1], "jane@example.com"]});
+    let request = ChatRequest::from_value(json!({
+        "model": "gpt-4o",
+        "messages": [
+            {"role": "user", "content": "Pay it"},
+            {"role": "assistant", "content": null, "tool_calls": [{
+                "id": "call_1", "type": "function",
+                "function": {"name": "pay", "arguments": arguments.to_string()}
+            }]}
+        ]
+    }))
+    .unwrap();
+    let call = policy.begin(request, CallOptions::default()).unwrap();
+
+    // The model repeats the redacted arguments it was sent.
+    let sent = call.request().to_value();
+    let redacted = sent["messages"][1]["tool_calls"][0]["function"]["arguments"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(redacted.contains("<ACCOUNT_1>"), "{redacted}");
+    assert!(redacted.contains("<EMAIL_1>"), "{redacted}");
+
+    let restored = call.restore_json(&redacted);
+    let parsed: serde_json::Value = serde_json::from_str(&restored).unwrap();
+    assert_eq!(parsed, arguments);
+
+    // Plain restore writes the quote unescaped, so the JSON breaks.
+    assert!(serde_json::from_str::<serde_json::Value>(&call.restore(&redacted)).is_err());
+
+    // Streamed in small pieces through the owned restorer, after the call is gone.
+    let mut restorer = call.owned_json_stream_restorer();
+    drop(call);
+    let characters: Vec<char> = redacted.chars().collect();
+    let mut streamed = String::new();
+    for piece in characters.chunks(3) {
+        streamed.push_str(&restorer.push(&piece.iter().collect::<String>()));
+    }
+    streamed.push_str(&restorer.finish());
+    assert_eq!(streamed, restored);
+}
+
+#[test]
 fn finish_settles_real_usage_and_records_it() {
     let policy = policy("[[budgets]]\nscope = \"acme\"\nusd_per_month = \"1\"\n");
     let mut call = policy

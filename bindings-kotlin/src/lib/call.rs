@@ -74,9 +74,25 @@ impl NativeCall {
         Ok(self.lock()?.restore(&text))
     }
 
+    /// Replaces the placeholders this call issued with the original values
+    /// escaped as JSON string content, for JSON text such as tool-call arguments.
+    pub fn restore_json(&self, text: String) -> Result<String, NativeError> {
+        Ok(self.lock()?.restore_json(&text))
+    }
+
     /// Returns a restorer for a streamed reply.
     pub fn stream_restorer(&self) -> Result<std::sync::Arc<NativeStreamRestorer>, NativeError> {
         let restorer = self.lock()?.owned_stream_restorer();
+        Ok(std::sync::Arc::new(NativeStreamRestorer {
+            inner: Mutex::new(Some(restorer)),
+        }))
+    }
+
+    /// Returns a restorer for streamed JSON text, such as tool-call argument fragments.
+    pub fn json_stream_restorer(
+        &self,
+    ) -> Result<std::sync::Arc<NativeStreamRestorer>, NativeError> {
+        let restorer = self.lock()?.owned_json_stream_restorer();
         Ok(std::sync::Arc::new(NativeStreamRestorer {
             inner: Mutex::new(Some(restorer)),
         }))

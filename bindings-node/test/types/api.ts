@@ -47,6 +47,8 @@ async function useEverything(): Promise<void> {
   const cap: number = call.outputCap + call.inputTokens.tokens + call.warnings.length
   const restorer: StreamRestorer = call.streamRestorer()
   const pushed: string = restorer.push('<EMA') + restorer.finish()
+  const jsonRestorer: StreamRestorer = call.jsonStreamRestorer()
+  const argumentsText: string = call.restoreJson('{"to": "<EMAIL_1>"}') + jsonRestorer.push('{"to": "<EMA')
   for await (const piece of call.restoreStream(['<EMA', 'IL_1>'])) {
     const restored: string = piece
   }

@@ -25,13 +25,14 @@ the vendor checks their signatures.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
 import anthropic
-from anthropic.types import RawContentBlockDeltaEvent, TextDelta
+from anthropic.types import InputJSONDelta, RawContentBlockDeltaEvent, TextDelta
 
-from . import Call, CallRecord, Policy
+from . import Call, CallRecord, Policy, StreamRestorer
+from ._streams import AsyncStream, Stream
 
 __all__ = ["wrap"]
 
@@ -130,7 +131,7 @@ class _Messages(_Proxy):
             _abort(self._settings, call, error)
             raise
         if kwargs.get("stream") is True:
-            return _Stream(response, _StreamState(self._settings, call))
+            return Stream(response, _StreamState(self._settings, call))
         return _complete(self._settings, call, response)
 
 
@@ -146,7 +147,7 @@ class _AsyncMessages(_Proxy):
             _abort(self._settings, call, error)
             raise
         if kwargs.get("stream") is True:
-            return _AsyncStream(response, _StreamState(self._settings, call))
+            return AsyncStream(response, _StreamState(self._settings, call))
         return _complete(self._settings, call, response)
 
 
@@ -331,12 +332,13 @@ def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
 
 
 def _restore_values(call: Call, value: Any) -> Any:
+    """Return a copy of decoded JSON `value` with every string, keys included, restored."""
     if isinstance(value, str):
         return call.restore(value)
     if isinstance(value, list):
         return [_restore_values(call, item) for item in value]
     if isinstance(value, dict):
-        return {key: _restore_values(call, item) for key, item in value.items()}
+        return {call.restore(str(key)): _restore_values(call, item) for key, item in value.items()}
     return value
 
 
@@ -394,25 +396,29 @@ def _counted_usage(
 class _StreamState:
     """Restores the events of one streamed message and settles its call once.
 
-    Each text block has its own stream restorer, which holds back a
-    placeholder split across deltas until the delta that completes it arrives.
+    Each text block and each `tool_use` block has its own stream restorer,
+    which holds back a placeholder split across deltas until the delta that
+    completes it arrives. A `tool_use` block's input arrives as JSON text
+    (`input_json_delta`), so its restorer writes the restored values JSON-escaped.
     """
 
     def __init__(self, settings: _Settings, call: Call) -> None:
         self.settings = settings
         self.call = call
-        self.restorers: dict[int, Any] = {}
+        # Keyed by block index: the restorer, and whether the block's text is JSON.
+        self.restorers: dict[int, tuple[StreamRestorer, bool]] = {}
         self.output: list[str] = []
         self.usage: dict[str, Any] | None = None
         self.finished_message = False
         self.settled = False
 
-    def restorer(self, index: int) -> Any:
-        restorer = self.restorers.get(index)
-        if restorer is None:
-            restorer = self.call.stream_restorer()
-            self.restorers[index] = restorer
-        return restorer
+    def restorer(self, index: int, is_json: bool = False) -> StreamRestorer:
+        entry = self.restorers.get(index)
+        if entry is None:
+            restorer = self.call.json_stream_restorer() if is_json else self.call.stream_restorer()
+            entry = (restorer, is_json)
+            self.restorers[index] = entry
+        return entry[0]
 
     def process(self, event: Any) -> list[Any]:
         """Restore one event in place; return the events to hand to the caller."""
@@ -422,9 +428,13 @@ class _StreamState:
             self.usage = _usage(usage) if usage is not None else None
         elif kind == "content_block_start":
             block = event.content_block
-            if getattr(block, "type", None) == "text" and block.text:
+            block_type = getattr(block, "type", None)
+            if block_type == "text" and block.text:
                 self.output.append(block.text)
                 block.text = self.restorer(event.index).push(block.text)
+            elif block_type == "tool_use" and block.input:
+                # A start event normally carries `{}`, because the input streams as `input_json_delta`.
+                block.input = _restore_values(self.call, block.input)
         elif kind == "content_block_delta":
             delta = event.delta
             delta_type = getattr(delta, "type", None)
@@ -433,6 +443,7 @@ class _StreamState:
                 delta.text = self.restorer(event.index).push(delta.text)
             elif delta_type == "input_json_delta":
                 self.output.append(delta.partial_json)
+                delta.partial_json = self.restorer(event.index, is_json=True).push(delta.partial_json)
             elif delta_type == "thinking_delta":
                 self.output.append(delta.thinking)
         elif kind == "content_block_stop":
@@ -446,18 +457,22 @@ class _StreamState:
         return [event]
 
     def _flush(self, index: int) -> Any:
-        """Return a text delta event with what the block's restorer still holds, if anything."""
-        restorer = self.restorers.pop(index, None)
-        if restorer is None:
+        """Return a delta event with the text the block's restorer still holds back, if any."""
+        entry = self.restorers.pop(index, None)
+        if entry is None:
             return None
+        restorer, is_json = entry
         rest = restorer.finish()
         if not rest:
             return None
-        return RawContentBlockDeltaEvent(
-            type="content_block_delta", index=index, delta=TextDelta(type="text_delta", text=rest)
-        )
+        delta: InputJSONDelta | TextDelta
+        if is_json:
+            delta = InputJSONDelta(type="input_json_delta", partial_json=rest)
+        else:
+            delta = TextDelta(type="text_delta", text=rest)
+        return RawContentBlockDeltaEvent(type="content_block_delta", index=index, delta=delta)
 
-    def leftover_events(self) -> list[Any]:
+    def leftover(self) -> list[Any]:
         """Return delta events with the text still held back when the stream ended early."""
         events = [self._flush(index) for index in sorted(self.restorers)]
         return [event for event in events if event is not None]
@@ -477,121 +492,3 @@ class _StreamState:
             return
         self.settled = True
         _abort(self.settings, self.call, error)
-
-
-def _restored_events(stream: Any, state: _StreamState) -> Iterator[Any]:
-    try:
-        for event in stream:
-            yield from state.process(event)
-        yield from state.leftover_events()
-    except GeneratorExit:
-        raise
-    except BaseException as error:
-        state.fail(error)
-        raise
-    state.settle()
-
-
-class _Stream:
-    """The SDK's `Stream` of message events, restored and settled by the policy.
-
-    The call settles when the stream ends, when it is closed, when the caller
-    leaves a `with` block around it, or when it is garbage-collected unread.
-    """
-
-    def __init__(self, stream: Any, state: _StreamState) -> None:
-        self._stream = stream
-        self._state = state
-        # The generator holds the SDK stream and the state, not this object, so dropping
-        # the last reference to this object finalizes it at once.
-        self._events = _restored_events(stream, state)
-
-    def __iter__(self) -> Iterator[Any]:
-        return self
-
-    def __next__(self) -> Any:
-        return next(self._events)
-
-    def __enter__(self) -> _Stream:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the response and settle the call with the output delivered so far."""
-        try:
-            self._stream.close()
-        finally:
-            self._state.settle()
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._stream, name)
-
-    def __del__(self) -> None:
-        state = getattr(self, "_state", None)
-        if state is not None and not state.settled:
-            try:
-                state.settle()
-            except Exception:
-                # A finalizer cannot raise; the call's own finalizer releases the reservation.
-                pass
-
-
-class _AsyncStream:
-    """The SDK's `AsyncStream` of message events, restored and settled by the policy."""
-
-    def __init__(self, stream: Any, state: _StreamState) -> None:
-        self._stream = stream
-        self._state = state
-        self._pending: list[Any] = []
-        self._ended = False
-
-    def __aiter__(self) -> _AsyncStream:
-        return self
-
-    async def __anext__(self) -> Any:
-        state = self._state
-        while not self._pending:
-            if self._ended:
-                state.settle()
-                raise StopAsyncIteration
-            try:
-                event = await self._stream.__anext__()
-            except StopAsyncIteration:
-                self._ended = True
-                self._pending.extend(state.leftover_events())
-                continue
-            except BaseException as error:
-                state.fail(error)
-                raise
-            self._pending.extend(state.process(event))
-        return self._pending.pop(0)
-
-    async def __aenter__(self) -> _AsyncStream:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the response and settle the call with the output delivered so far."""
-        try:
-            await self._stream.close()
-        finally:
-            self._state.settle()
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._stream, name)
-
-    def __del__(self) -> None:
-        state = getattr(self, "_state", None)
-        if state is not None and not state.settled:
-            try:
-                state.settle()
-            except Exception:
-                pass

@@ -15,8 +15,7 @@ attribute of the client is the SDK's own, untouched.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
 import openai
@@ -27,6 +26,7 @@ from openai.types.chat.chat_completion_chunk import (
 )
 
 from . import Call, CallRecord, Policy
+from ._streams import AsyncStream, Stream
 
 __all__ = ["wrap"]
 
@@ -137,7 +137,7 @@ class _Completions(_Proxy):
             _abort(self._settings, call, error)
             raise
         if kwargs.get("stream") is True:
-            return _Stream(response, _StreamState(self._settings, call, usage_requested))
+            return Stream(response, _StreamState(self._settings, call, usage_requested))
         return _complete(self._settings, call, response)
 
 
@@ -153,7 +153,7 @@ class _AsyncCompletions(_Proxy):
             _abort(self._settings, call, error)
             raise
         if kwargs.get("stream") is True:
-            return _AsyncStream(response, _StreamState(self._settings, call, usage_requested))
+            return AsyncStream(response, _StreamState(self._settings, call, usage_requested))
         return _complete(self._settings, call, response)
 
 
@@ -214,39 +214,6 @@ def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
     settings.report(call.abort(f"call failed: {type(error).__name__}"))
 
 
-def _restore_arguments(call: Call, arguments: str) -> str:
-    """Put redacted values back into a tool call's JSON arguments.
-
-    Restoring the text directly keeps the vendor's formatting. An original
-    value that needs JSON escaping (a quote, a backslash) would change the
-    JSON's meaning or break it, so then the string values are restored one by
-    one and the arguments re-encoded.
-    """
-    restored = call.restore(arguments)
-    if restored == arguments:
-        return arguments
-    try:
-        expected = _restore_values(call, json.loads(arguments))
-    except ValueError:
-        return restored
-    try:
-        if json.loads(restored) == expected:
-            return restored
-    except ValueError:
-        pass
-    return json.dumps(expected, ensure_ascii=False)
-
-
-def _restore_values(call: Call, value: Any) -> Any:
-    if isinstance(value, str):
-        return call.restore(value)
-    if isinstance(value, list):
-        return [_restore_values(call, item) for item in value]
-    if isinstance(value, dict):
-        return {key: _restore_values(call, item) for key, item in value.items()}
-    return value
-
-
 def _complete(settings: _Settings, call: Call, response: Any) -> Any:
     """Restore a whole chat completion in place and settle the call with its usage."""
     output = []
@@ -260,7 +227,8 @@ def _complete(settings: _Settings, call: Call, response: Any) -> Any:
                 function = getattr(tool_call, "function", None)
                 if function is not None and isinstance(function.arguments, str):
                     output.append(function.arguments)
-                    function.arguments = _restore_arguments(call, function.arguments)
+                    # Arguments are JSON, so the restored values are JSON-escaped.
+                    function.arguments = call.restore_json(function.arguments)
         usage = response.usage
         if usage is None:
             usage = _counted_usage(settings, call, "".join(output))
@@ -284,7 +252,8 @@ class _StreamState:
 
     The content of each choice, and the arguments of each of its tool calls,
     have their own stream restorer. A restorer holds back a placeholder split
-    across chunks until the chunk that completes it arrives.
+    across chunks until the chunk that completes it arrives. The restorers of
+    tool-call arguments write the restored values JSON-escaped.
     """
 
     def __init__(self, settings: _Settings, call: Call, usage_requested: bool) -> None:
@@ -301,7 +270,8 @@ class _StreamState:
     def push(self, key: tuple[int, int | None], text: str) -> str:
         restorer = self.restorers.get(key)
         if restorer is None:
-            restorer = self.call.stream_restorer()
+            is_content = key[1] is None
+            restorer = self.call.stream_restorer() if is_content else self.call.json_stream_restorer()
             self.restorers[key] = restorer
         self.output.append(text)
         restored: str = restorer.push(text)
@@ -315,8 +285,8 @@ class _StreamState:
         rests = {key: self.restorers.pop(key).finish() for key in keys}
         return {key: rest for key, rest in rests.items() if rest}
 
-    def process(self, chunk: Any) -> Any:
-        """Restore one chunk in place; return `None` for a chunk the caller must not see."""
+    def process(self, chunk: Any) -> list[Any]:
+        """Restore one chunk in place; return it, or nothing for a chunk the caller must not see."""
         if getattr(chunk, "usage", None) is not None:
             self.usage = chunk.usage
         for choice in chunk.choices:
@@ -328,8 +298,6 @@ class _StreamState:
             for tool_call in delta.tool_calls or ():
                 function = tool_call.function
                 if function is not None and isinstance(function.arguments, str) and function.arguments:
-                    # NOTE: a restored value is not JSON-escaped here, unlike in a whole response.
-                    # A value with a quote or backslash, which only a custom pattern matches, breaks the JSON.
                     function.arguments = self.push((choice.index, tool_call.index), function.arguments)
             if choice.finish_reason is not None:
                 # What a choice's restorers still hold comes out with its finish chunk.
@@ -339,14 +307,14 @@ class _StreamState:
         elif not self.usage_requested:
             # The usage-only chunk exists because the policy asked for it; a caller that
             # did not ask may index `choices[0]` on every chunk.
-            return None
-        return chunk
+            return []
+        return [chunk]
 
-    def leftover_chunk(self) -> Any:
-        """Return a chunk with the text still held back when the stream ended early."""
+    def leftover(self) -> list[Any]:
+        """Return a chunk with the text still held back when the stream ended early, if any."""
         rests = self.held_back()
         if not rests or self.last_chunk is None:
-            return None
+            return []
         template = self.last_chunk
         choices = []
         for choice_index in sorted({key[0] for key in rests}):
@@ -358,7 +326,7 @@ class _StreamState:
                 choice.delta, {key: rest for key, rest in rests.items() if key[0] == choice_index}
             )
             choices.append(choice)
-        return template.model_copy(update={"choices": choices, "usage": None})
+        return [template.model_copy(update={"choices": choices, "usage": None})]
 
     def settle(self) -> None:
         """Settle the call with the reported usage, else with the output delivered so far."""
@@ -387,125 +355,3 @@ def _append_rests(delta: Any, rests: dict[tuple[int, int | None], str]) -> None:
                 index=tool_index, function=ChoiceDeltaToolCallFunction(arguments=rest)
             )
             delta.tool_calls = [*(delta.tool_calls or []), fragment]
-
-
-def _restored_chunks(stream: Any, state: _StreamState) -> Iterator[Any]:
-    try:
-        for chunk in stream:
-            chunk = state.process(chunk)
-            if chunk is not None:
-                yield chunk
-        leftover = state.leftover_chunk()
-        if leftover is not None:
-            yield leftover
-    except GeneratorExit:
-        raise
-    except BaseException as error:
-        state.fail(error)
-        raise
-    state.settle()
-
-
-class _Stream:
-    """The SDK's `Stream` of chat completion chunks, restored and settled by the policy.
-
-    The call settles when the stream ends, when it is closed, when the caller
-    leaves a `with` block around it, or when it is garbage-collected unread.
-    """
-
-    def __init__(self, stream: Any, state: _StreamState) -> None:
-        self._stream = stream
-        self._state = state
-        # The generator holds the SDK stream and the state, not this object, so dropping
-        # the last reference to this object finalizes it at once.
-        self._chunks = _restored_chunks(stream, state)
-
-    def __iter__(self) -> Iterator[Any]:
-        return self
-
-    def __next__(self) -> Any:
-        return next(self._chunks)
-
-    def __enter__(self) -> _Stream:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the response and settle the call with the output delivered so far."""
-        try:
-            self._stream.close()
-        finally:
-            self._state.settle()
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._stream, name)
-
-    def __del__(self) -> None:
-        state = getattr(self, "_state", None)
-        if state is not None and not state.settled:
-            try:
-                state.settle()
-            except Exception:
-                # A finalizer cannot raise; the call's own finalizer releases the reservation.
-                pass
-
-
-class _AsyncStream:
-    """The SDK's `AsyncStream` of chat completion chunks, restored and settled by the policy."""
-
-    def __init__(self, stream: Any, state: _StreamState) -> None:
-        self._stream = stream
-        self._state = state
-        self._leftover_sent = False
-
-    def __aiter__(self) -> _AsyncStream:
-        return self
-
-    async def __anext__(self) -> Any:
-        state = self._state
-        while True:
-            try:
-                chunk = await self._stream.__anext__()
-            except StopAsyncIteration:
-                leftover = None if self._leftover_sent else state.leftover_chunk()
-                self._leftover_sent = True
-                if leftover is not None:
-                    return leftover
-                state.settle()
-                raise
-            except BaseException as error:
-                state.fail(error)
-                raise
-            chunk = state.process(chunk)
-            if chunk is not None:
-                return chunk
-
-    async def __aenter__(self) -> _AsyncStream:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        """Close the response and settle the call with the output delivered so far."""
-        try:
-            await self._stream.close()
-        finally:
-            self._state.settle()
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._stream, name)
-
-    def __del__(self) -> None:
-        state = getattr(self, "_state", None)
-        if state is not None and not state.settled:
-            try:
-                state.settle()
-            except Exception:
-                pass

@@ -29,6 +29,15 @@ pub struct Vault {
     max_placeholder_len: usize,
 }
 
+/// The form in which a restored value is written into the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Escape {
+    /// As it is, for plain text.
+    None,
+    /// Escaped as the content of a JSON string, for placeholders inside JSON strings.
+    JsonString,
+}
+
 /// The kind of issued placeholder found at the start of a text.
 enum PlaceholderMatch<'v> {
     /// An issued placeholder of this byte length, with its original value.
@@ -50,8 +59,26 @@ impl Vault {
     /// Text that only looks like a placeholder (`<EMAIL_9>` when this vault
     /// issued no such placeholder, or one the user typed) is left as it is.
     pub fn restore(&self, text: &str) -> String {
+        self.restore_escaped(text, Escape::None)
+    }
+
+    /// Replaces the placeholders this vault issued with their originals,
+    /// escaped as JSON string content; anything else stays.
+    ///
+    /// Use it for JSON text such as a tool call's `arguments`, where every
+    /// placeholder sits inside a JSON string (`{"to": "<EMAIL_1>"}`): an
+    /// original value containing `"`, `\` or a control character then keeps
+    /// the JSON valid and decodes to the original. Non-ASCII characters are
+    /// written as they are. The vendor's own text, including its formatting and
+    /// escapes, is copied unchanged. A placeholder that the vendor wrote with
+    /// JSON escapes (`\u003cEMAIL_1\u003e`) is not recognized and stays as written.
+    pub fn restore_json(&self, text: &str) -> String {
+        self.restore_escaped(text, Escape::JsonString)
+    }
+
+    fn restore_escaped(&self, text: &str, escape: Escape) -> String {
         let mut restored = String::with_capacity(text.len());
-        let consumed = self.restore_into(text, &mut restored, true);
+        let consumed = self.restore_into(text, &mut restored, true, escape);
         debug_assert_eq!(consumed, text.len());
         restored
     }
@@ -76,18 +103,25 @@ impl Vault {
 
     /// Creates a restorer for a response that arrives in chunks, borrowing the vault.
     pub fn stream_restorer(&self) -> StreamRestorer<'_> {
-        StreamRestorer {
-            vault: Cow::Borrowed(self),
-            pending: String::new(),
-        }
+        StreamRestorer::new(Cow::Borrowed(self), Escape::None)
     }
 
     /// Creates a restorer that owns the vault, for a stream that outlives the call's borrow.
     pub fn into_stream_restorer(self) -> StreamRestorer<'static> {
-        StreamRestorer {
-            vault: Cow::Owned(self),
-            pending: String::new(),
-        }
+        StreamRestorer::new(Cow::Owned(self), Escape::None)
+    }
+
+    /// Creates a restorer for JSON text that arrives in chunks, such as
+    /// streamed tool-call arguments, borrowing the vault. It writes each
+    /// original as [`Vault::restore_json`] does.
+    pub fn json_stream_restorer(&self) -> StreamRestorer<'_> {
+        StreamRestorer::new(Cow::Borrowed(self), Escape::JsonString)
+    }
+
+    /// Creates a restorer for JSON text that arrives in chunks and owns the vault,
+    /// for a stream that outlives the call's borrow.
+    pub fn into_json_stream_restorer(self) -> StreamRestorer<'static> {
+        StreamRestorer::new(Cow::Owned(self), Escape::JsonString)
     }
 
     /// Returns the placeholder for `value` of `kind`, issuing a new one the
@@ -142,7 +176,7 @@ impl Vault {
 
     /// Appends the restored form of `text` to `out` and returns how many bytes it
     /// consumed. Unless `finished`, a trailing partial placeholder is not consumed.
-    fn restore_into(&self, text: &str, out: &mut String, finished: bool) -> usize {
+    fn restore_into(&self, text: &str, out: &mut String, finished: bool, escape: Escape) -> usize {
         if self.originals.is_empty() {
             out.push_str(text);
             return text.len();
@@ -154,7 +188,10 @@ impl Vault {
             out.push_str(&text[position..open]);
             match self.match_at(&text[open..]) {
                 PlaceholderMatch::Issued(length, original) => {
-                    out.push_str(original);
+                    match escape {
+                        Escape::None => out.push_str(original),
+                        Escape::JsonString => push_json_string_content(out, original),
+                    }
                     position = open + length;
                 }
                 PlaceholderMatch::Partial if !finished => return open,
@@ -194,6 +231,40 @@ impl Vault {
             _ => PlaceholderMatch::None,
         }
     }
+}
+
+/// Appends `value` to `out` escaped as the content of a JSON string (RFC 8259,
+/// section 7): `"` and `\` get a backslash, control characters (U+0000 to
+/// U+001F) their two-character escape or `\u00XX`, and everything else is copied.
+fn push_json_string_content(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+
+    // Every byte that needs an escape is ASCII, so `index` is always a character boundary.
+    let mut copied = 0;
+    for (index, byte) in value.bytes().enumerate() {
+        let short_escape = match byte {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0x08 => Some("\\b"),
+            0x0c => Some("\\f"),
+            0x00..=0x1f => None,
+            _ => continue,
+        };
+        out.push_str(&value[copied..index]);
+        match short_escape {
+            Some(short_escape) => out.push_str(short_escape),
+            None => {
+                out.push_str("\\u00");
+                out.push(char::from(HEX[usize::from(byte >> 4)]));
+                out.push(char::from(HEX[usize::from(byte & 0xf)]));
+            }
+        }
+        copied = index + 1;
+    }
+    out.push_str(&value[copied..]);
 }
 
 /// Returns the byte length of a `<LABEL_N>` string at the start of `text`, or 0.
@@ -236,24 +307,41 @@ impl fmt::Debug for Vault {
 /// placeholder; text that cannot start one is returned at once. Call
 /// [`finish`](StreamRestorer::finish) after the last chunk to release what is
 /// held back. The concatenated outputs equal [`Vault::restore`] of the
-/// concatenated chunks, wherever the chunks were split.
+/// concatenated chunks, wherever the chunks were split; for a restorer from
+/// [`Vault::json_stream_restorer`] they equal [`Vault::restore_json`].
 pub struct StreamRestorer<'v> {
     vault: Cow<'v, Vault>,
-    /// The held-back tail: the start of a possible placeholder.
+    escape: Escape,
+    /// The held-back tail: the start of a possible placeholder, not yet restored or escaped.
     pending: String,
 }
 
 impl StreamRestorer<'_> {
+    fn new(vault: Cow<'_, Vault>, escape: Escape) -> StreamRestorer<'_> {
+        StreamRestorer {
+            vault,
+            escape,
+            pending: String::new(),
+        }
+    }
+
+    /// Returns `true` when the restorer writes originals escaped as JSON string content.
+    pub fn is_json(&self) -> bool {
+        self.escape == Escape::JsonString
+    }
+
     /// Feeds the next chunk and returns the text that is final so far.
     pub fn push(&mut self, chunk: &str) -> String {
         let mut out = String::with_capacity(self.pending.len() + chunk.len());
         if self.pending.is_empty() {
-            let consumed = self.vault.restore_into(chunk, &mut out, false);
+            let consumed = self.vault.restore_into(chunk, &mut out, false, self.escape);
             self.pending.push_str(&chunk[consumed..]);
         } else {
             let mut buffer = std::mem::take(&mut self.pending);
             buffer.push_str(chunk);
-            let consumed = self.vault.restore_into(&buffer, &mut out, false);
+            let consumed = self
+                .vault
+                .restore_into(&buffer, &mut out, false, self.escape);
             self.pending.push_str(&buffer[consumed..]);
         }
         out
@@ -269,6 +357,7 @@ impl fmt::Debug for StreamRestorer<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StreamRestorer")
             .field("vault", &*self.vault)
+            .field("json", &self.is_json())
             .field("pending_len", &self.pending.len())
             .finish()
     }
@@ -291,6 +380,179 @@ mod tests {
         for &(text, expected) in cases {
             assert_eq!(placeholder_shape_len(text), expected, "{text}");
         }
+    }
+
+    /// Returns a vault whose originals need JSON escaping.
+    fn json_vault() -> Vault {
+        let mut vault = Vault::new();
+        let originals = [
+            ("secret", "pa\"ss"),
+            ("secret", "C:\\Users\\ana"),
+            ("secret", "line 1\nline 2\r\n\ttab"),
+            (
+                "secret",
+                "nul \u{0} bell \u{7} esc \u{1b} us \u{1f} bs \u{8} ff \u{c} del \u{7f}",
+            ),
+            ("name", "Zoë 日本 🙂 \u{2028}"),
+            ("email", "ana@example.com"),
+        ];
+        for (kind, original) in originals {
+            vault.placeholder(kind, original);
+        }
+        vault
+    }
+
+    #[test]
+    fn json_string_content_cases() {
+        let cases: &[(&str, &str)] = &[
+            ("plain", "plain"),
+            ("a\"b", "a\\\"b"),
+            ("a\\b", "a\\\\b"),
+            ("\n\r\t\u{8}\u{c}", "\\n\\r\\t\\b\\f"),
+            ("\u{0}\u{1}\u{1f}", "\\u0000\\u0001\\u001f"),
+            ("\u{7f} é 🙂 \u{2028}", "\u{7f} é 🙂 \u{2028}"),
+            ("/ and '", "/ and '"),
+            ("", ""),
+        ];
+        for &(value, expected) in cases {
+            let mut out = String::new();
+            push_json_string_content(&mut out, value);
+            assert_eq!(out, expected, "{value:?}");
+            assert_eq!(
+                serde_json::from_str::<String>(&format!("\"{out}\"")).unwrap(),
+                value,
+                "{value:?} does not round-trip"
+            );
+        }
+    }
+
+    #[test]
+    fn restore_json_decodes_to_originals() {
+        let vault = json_vault();
+        let arguments = r#"{"a": "<SECRET_1>", "b": ["<SECRET_2>", "x <SECRET_3> y"], "c": "<SECRET_4>", "<NAME_1>": "<EMAIL_1>", "n": 3}"#;
+        let restored = vault.restore_json(arguments);
+        let parsed: serde_json::Value = serde_json::from_str(&restored).unwrap();
+        assert_eq!(parsed["a"], "pa\"ss");
+        assert_eq!(parsed["b"][0], "C:\\Users\\ana");
+        assert_eq!(parsed["b"][1], "x line 1\nline 2\r\n\ttab y");
+        assert_eq!(
+            parsed["c"],
+            "nul \u{0} bell \u{7} esc \u{1b} us \u{1f} bs \u{8} ff \u{c} del \u{7f}"
+        );
+        assert_eq!(parsed["Zoë 日本 🙂 \u{2028}"], "ana@example.com");
+        assert_eq!(parsed["n"], 3);
+    }
+
+    #[test]
+    fn restore_json_keeps_vendor_text() {
+        let vault = json_vault();
+        let cases: &[(&str, &str)] = &[
+            // The vendor's escapes and spacing stay as written.
+            (
+                "{ \"q\" : \"say \\\"<EMAIL_1>\\\"\\n\" }",
+                "{ \"q\" : \"say \\\"ana@example.com\\\"\\n\" }",
+            ),
+            // Placeholders this vault did not issue, and partial ones, stay.
+            (r#"{"to": "<EMAIL_2>"}"#, r#"{"to": "<EMAIL_2>"}"#),
+            (r#"{"to": "<SECRET_9>"}"#, r#"{"to": "<SECRET_9>"}"#),
+            (r#"{"to": "<SECRET_1"}"#, r#"{"to": "<SECRET_1"}"#),
+            // A placeholder written with JSON escapes is not recognized.
+            (
+                r#"{"to": "\u003cSECRET_1\u003e"}"#,
+                r#"{"to": "\u003cSECRET_1\u003e"}"#,
+            ),
+            (r#"{"to": "<SECRET_1>"}"#, r#"{"to": "pa\"ss"}"#),
+            ("", ""),
+        ];
+        for &(text, expected) in cases {
+            assert_eq!(
+                vault.restore_json(text),
+                expected,
+                "restore_json of {text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn restore_json_only_adds_escapes() {
+        let vault = json_vault();
+        let text = r#"{"a": "<SECRET_1>", "b": "<NAME_1>"}"#;
+        assert_eq!(
+            vault.restore(text),
+            "{\"a\": \"pa\"ss\", \"b\": \"Zoë 日本 🙂 \u{2028}\"}"
+        );
+        assert_eq!(
+            vault.restore_json(text),
+            "{\"a\": \"pa\\\"ss\", \"b\": \"Zoë 日本 🙂 \u{2028}\"}"
+        );
+    }
+
+    /// Restores `chunks` through a JSON stream restorer and returns each output and the concatenation.
+    fn json_stream(vault: &Vault, chunks: &[&str]) -> (Vec<String>, String) {
+        let mut restorer = vault.json_stream_restorer();
+        assert!(restorer.is_json());
+        let mut outputs: Vec<String> = chunks.iter().map(|chunk| restorer.push(chunk)).collect();
+        outputs.push(restorer.finish());
+        let joined = outputs.concat();
+        (outputs, joined)
+    }
+
+    #[test]
+    fn json_stream_every_split_point() {
+        let vault = json_vault();
+        let arguments = r#"{"a":"<SECRET_1>","b":"<SECRET_2><SECRET_3>","c":"<SECRET_4> <NAME_1>","d":"<EMAIL_2> <SECRET_1"}"#;
+        let expected = vault.restore_json(arguments);
+        let boundaries: Vec<usize> = (0..=arguments.len())
+            .filter(|&i| arguments.is_char_boundary(i))
+            .collect();
+
+        for (i, &first) in boundaries.iter().enumerate() {
+            for &second in &boundaries[i..] {
+                let chunks = [
+                    &arguments[..first],
+                    &arguments[first..second],
+                    &arguments[second..],
+                ];
+                let (_, joined) = json_stream(&vault, &chunks);
+                assert_eq!(joined, expected, "split at bytes {first} and {second}");
+            }
+        }
+
+        let characters: Vec<String> = arguments.chars().map(String::from).collect();
+        let chunks: Vec<&str> = characters.iter().map(String::as_str).collect();
+        assert_eq!(json_stream(&vault, &chunks).1, expected, "by character");
+    }
+
+    #[test]
+    fn json_stream_escapes_decided_placeholders() {
+        let vault = json_vault();
+        let (outputs, _) = json_stream(
+            &vault,
+            &["{\"a\": \"<SEC", "RET_", "1>\", \"b\": \"<SECRET_", "9\"}"],
+        );
+        assert_eq!(
+            outputs,
+            [
+                "{\"a\": \"",
+                "",
+                "pa\\\"ss\", \"b\": \"",
+                "<SECRET_9\"}",
+                ""
+            ]
+        );
+
+        // A stream that ends inside a placeholder releases the raw tail, unescaped.
+        let (outputs, _) = json_stream(&vault, &["{\"a\": \"<SECRET_"]);
+        assert_eq!(outputs, ["{\"a\": \"", "<SECRET_"]);
+    }
+
+    #[test]
+    fn plain_stream_is_not_json() {
+        let vault = json_vault();
+        assert!(!vault.stream_restorer().is_json());
+        assert!(vault.clone().into_json_stream_restorer().is_json());
+        let mut restorer = vault.into_json_stream_restorer();
+        assert_eq!(restorer.push("<SECRET_2>"), "C:\\\\Users\\\\ana");
     }
 
     #[test]

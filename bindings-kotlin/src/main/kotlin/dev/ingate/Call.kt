@@ -43,11 +43,25 @@ class Call internal constructor(private val inner: NativeCall) : AutoCloseable {
     fun restore(text: String): String = native { inner.restore(text) }
 
     /**
+     * Replaces the placeholders this call issued in [text], JSON text such as tool-call
+     * arguments, with the original values escaped as JSON string content. The result stays
+     * valid JSON and decodes to the originals even when they contain `"`, `\` or a control
+     * character, which [restore] would write unescaped.
+     */
+    fun restoreJson(text: String): String = native { inner.restoreJson(text) }
+
+    /**
      * Returns a restorer for a streamed reply: [StreamRestorer.push] each chunk and emit what
      * it returns, then emit [StreamRestorer.finish]. A placeholder split across chunks is held
      * back until the chunk that completes it.
      */
     fun restoreStream(): StreamRestorer = native { StreamRestorer(inner.streamRestorer()) }
+
+    /**
+     * Returns a restorer for streamed JSON text, such as tool-call argument fragments. It
+     * restores as [restoreJson] does and holds back a split placeholder as [restoreStream] does.
+     */
+    fun restoreJsonStream(): StreamRestorer = native { StreamRestorer(inner.jsonStreamRestorer()) }
 
     /**
      * Settles the call with the vendor's usage JSON (OpenAI, Anthropic or Gemini shape) and

@@ -65,6 +65,33 @@ class RedactionTest {
     }
 
     @Test
+    fun restoreJsonEscapesRestoredValues() {
+        // The policy's own pattern matches a value with a quote, a backslash, a tab and a non-ASCII letter.
+        val toml = """
+            [redaction]
+            detectors = []
+            [[redaction.patterns]]
+            name = "code"
+            regex = 'C"[^ ]+'
+        """.trimIndent()
+        // The request is JSON, so the content decodes to: Use C"a\b<tab>ü now
+        val request = """{"model": "gpt-4o", "messages": [{"role": "user", "content": "Use C\"a\\b\tü now"}]}"""
+        Policy.fromToml(toml).use { codePolicy ->
+            codePolicy.begin(request).use { call ->
+                assertEquals("Use <CODE_1> now", Regex(""""content":"([^"]*)"""").find(call.request)?.groupValues?.get(1))
+
+                val restored = call.restoreJson("""{"code": "<CODE_1>", "other": "<CODE_2>"}""")
+                assertEquals("""{"code": "C\"a\\b\tü", "other": "<CODE_2>"}""", restored)
+
+                val restorer = call.restoreJsonStream()
+                val pieces = listOf("""{"code": "<CO""", "DE_1>\"", """, "x": "<CO""").map { restorer.push(it) }
+                assertEquals(listOf("""{"code": """", """C\"a\\b\tü"""", """, "x": """"), pieces)
+                assertEquals("<CO", restorer.finish())
+            }
+        }
+    }
+
+    @Test
     fun restoreLeavesForeignPlaceholders() {
         policy.begin("""{"model": "gpt-4o", "messages": [{"role": "user", "content": "mail jane@example.com"}]}""").use { call ->
             assertEquals("jane@example.com and <EMAIL_2>", call.restore("<EMAIL_1> and <EMAIL_2>"))
