@@ -124,31 +124,56 @@ class _Messages(_Proxy):
 
     def create(self, **kwargs: Any) -> Any:
         """Create a message under the policy; the arguments are the SDK's."""
-        call, kwargs = _begin(self._settings, kwargs)
+        settings = self._settings
+        prepared = _PreparedRequest(kwargs)
+        call = settings.policy.begin(prepared.request, scope=settings.scope, tags=settings.tags)
+        kwargs = prepared.sent_arguments(settings, call, kwargs)
         try:
             response = self._target.create(**kwargs)
         except BaseException as error:
-            _abort(self._settings, call, error)
+            _abort(settings, call, error)
             raise
         if kwargs.get("stream") is True:
-            return Stream(response, _StreamState(self._settings, call))
-        return _complete(self._settings, call, response)
+            return Stream(response, _StreamState(settings, call))
+        try:
+            record = call.finish(_restore_response(settings, call, response))
+        except BaseException as error:
+            _abort(settings, call, error)
+            raise
+        settings.report(record)
+        return response
 
 
 class _AsyncMessages(_Proxy):
     __slots__ = ()
 
     async def create(self, **kwargs: Any) -> Any:
-        """Create a message under the policy; the arguments are the SDK's."""
-        call, kwargs = _begin(self._settings, kwargs)
+        """Create a message under the policy; the arguments are the SDK's.
+
+        The reservation and the settlement of a whole response run in a worker
+        thread, so a SQLite or Redis store does not block the event loop.
+        """
+        settings = self._settings
+        prepared = _PreparedRequest(kwargs)
+        call = await settings.policy.begin_async(
+            prepared.request, scope=settings.scope, tags=settings.tags
+        )
+        kwargs = prepared.sent_arguments(settings, call, kwargs)
         try:
             response = await self._target.create(**kwargs)
         except BaseException as error:
-            _abort(self._settings, call, error)
+            _abort(settings, call, error)
             raise
         if kwargs.get("stream") is True:
-            return AsyncStream(response, _StreamState(self._settings, call))
-        return _complete(self._settings, call, response)
+            # NOTE: the stream settles with the synchronous `finish`, on the event loop.
+            return AsyncStream(response, _StreamState(settings, call))
+        try:
+            record = await call.finish_async(_restore_response(settings, call, response))
+        except BaseException as error:
+            _abort(settings, call, error)
+            raise
+        settings.report(record)
+        return response
 
 
 def _given(value: Any) -> TypeGuard[Any]:
@@ -288,42 +313,45 @@ def _tool_definition(tool: Any) -> dict[str, Any] | None:
     return {"type": "function", "function": function}
 
 
-def _begin(settings: _Settings, kwargs: dict[str, Any]) -> tuple[Call, dict[str, Any]]:
-    """Begin a call for the SDK arguments; return it with the arguments to send."""
-    messages = kwargs.get("messages")
-    anthropic_request: dict[str, Any] = {
-        "messages": _plain(list(messages)) if _given(messages) else [],
-    }
-    system = kwargs.get("system")
-    if _given(system):
-        anthropic_request["system"] = _plain(system)
+class _PreparedRequest:
+    """The policy's request for the SDK arguments, and the messages to write redacted text back to."""
 
-    chat = _ChatRequest()
-    if "system" in anthropic_request:
-        chat.add_system(anthropic_request)
-    for message in anthropic_request["messages"]:
-        if isinstance(message, dict):
-            chat.add_message(message)
-    request: dict[str, Any] = {"model": kwargs.get("model"), "messages": chat.messages}
-    max_tokens = kwargs.get("max_tokens")
-    if _given(max_tokens):
-        request["max_tokens"] = max_tokens
-    tools = kwargs.get("tools")
-    if _given(tools):
-        definitions = [_tool_definition(tool) for tool in _plain(list(tools))]
-        request["tools"] = [definition for definition in definitions if definition is not None]
+    def __init__(self, kwargs: dict[str, Any]) -> None:
+        messages = kwargs.get("messages")
+        self.anthropic_request: dict[str, Any] = {
+            "messages": _plain(list(messages)) if _given(messages) else [],
+        }
+        system = kwargs.get("system")
+        if _given(system):
+            self.anthropic_request["system"] = _plain(system)
 
-    call = settings.policy.begin(request, scope=settings.scope, tags=settings.tags)
-    try:
-        sent = call.request
-        chat.write_back(sent["messages"])
-        kwargs = dict(kwargs, model=sent["model"], messages=anthropic_request["messages"])
-        if "system" in anthropic_request:
-            kwargs["system"] = anthropic_request["system"]
-    except BaseException as error:
-        _abort(settings, call, error)
-        raise
-    return call, kwargs
+        self.chat = _ChatRequest()
+        if "system" in self.anthropic_request:
+            self.chat.add_system(self.anthropic_request)
+        for message in self.anthropic_request["messages"]:
+            if isinstance(message, dict):
+                self.chat.add_message(message)
+        self.request: dict[str, Any] = {"model": kwargs.get("model"), "messages": self.chat.messages}
+        max_tokens = kwargs.get("max_tokens")
+        if _given(max_tokens):
+            self.request["max_tokens"] = max_tokens
+        tools = kwargs.get("tools")
+        if _given(tools):
+            definitions = [_tool_definition(tool) for tool in _plain(list(tools))]
+            self.request["tools"] = [definition for definition in definitions if definition is not None]
+
+    def sent_arguments(self, settings: _Settings, call: Call, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Return the SDK arguments to send for the begun call: model resolved, text redacted."""
+        try:
+            sent = call.request
+            self.chat.write_back(sent["messages"])
+            kwargs = dict(kwargs, model=sent["model"], messages=self.anthropic_request["messages"])
+            if "system" in self.anthropic_request:
+                kwargs["system"] = self.anthropic_request["system"]
+        except BaseException as error:
+            _abort(settings, call, error)
+            raise
+        return kwargs
 
 
 def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
@@ -355,26 +383,20 @@ def _usage(usage: Any) -> dict[str, Any]:
     return {key: plain[key] for key in _USAGE_FIELDS if plain.get(key) is not None}
 
 
-def _complete(settings: _Settings, call: Call, response: Any) -> Any:
-    """Restore a whole message in place and settle the call with its usage."""
-    try:
-        output = []
-        for block in response.content:
-            if block.type == "text":
-                output.append(block.text)
-                block.text = call.restore(block.text)
-            elif block.type == "tool_use":
-                output.append(json.dumps(block.input, ensure_ascii=False))
-                block.input = _restore_values(call, block.input)
-        usage = _usage(response.usage) if response.usage is not None else {}
-        if "input_tokens" not in usage or "output_tokens" not in usage:
-            usage = _counted_usage(settings, call, usage, "".join(output))
-        record = call.finish(usage)
-    except BaseException as error:
-        _abort(settings, call, error)
-        raise
-    settings.report(record)
-    return response
+def _restore_response(settings: _Settings, call: Call, response: Any) -> dict[str, Any]:
+    """Restore a whole message in place and return the usage to settle with."""
+    output = []
+    for block in response.content:
+        if block.type == "text":
+            output.append(block.text)
+            block.text = call.restore(block.text)
+        elif block.type == "tool_use":
+            output.append(json.dumps(block.input, ensure_ascii=False))
+            block.input = _restore_values(call, block.input)
+    usage = _usage(response.usage) if response.usage is not None else {}
+    if "input_tokens" not in usage or "output_tokens" not in usage:
+        usage = _counted_usage(settings, call, usage, "".join(output))
+    return usage
 
 
 def _counted_usage(

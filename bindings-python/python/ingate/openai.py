@@ -130,31 +130,53 @@ class _Completions(_Proxy):
 
     def create(self, **kwargs: Any) -> Any:
         """Create a chat completion under the policy; the arguments are the SDK's."""
-        call, kwargs, usage_requested = _begin(self._settings, kwargs)
+        settings = self._settings
+        call = settings.policy.begin(_policy_request(kwargs), scope=settings.scope, tags=settings.tags)
+        kwargs, usage_requested = _sent_arguments(settings, call, kwargs)
         try:
             response = self._target.create(**kwargs)
         except BaseException as error:
-            _abort(self._settings, call, error)
+            _abort(settings, call, error)
             raise
         if kwargs.get("stream") is True:
-            return Stream(response, _StreamState(self._settings, call, usage_requested))
-        return _complete(self._settings, call, response)
+            return Stream(response, _StreamState(settings, call, usage_requested))
+        try:
+            record = call.finish(_restore_response(settings, call, response))
+        except BaseException as error:
+            _abort(settings, call, error)
+            raise
+        settings.report(record)
+        return response
 
 
 class _AsyncCompletions(_Proxy):
     __slots__ = ()
 
     async def create(self, **kwargs: Any) -> Any:
-        """Create a chat completion under the policy; the arguments are the SDK's."""
-        call, kwargs, usage_requested = _begin(self._settings, kwargs)
+        """Create a chat completion under the policy; the arguments are the SDK's.
+
+        The reservation and the settlement of a whole response run in a worker
+        thread, so a SQLite or Redis store does not block the event loop.
+        """
+        settings = self._settings
+        request = _policy_request(kwargs)
+        call = await settings.policy.begin_async(request, scope=settings.scope, tags=settings.tags)
+        kwargs, usage_requested = _sent_arguments(settings, call, kwargs)
         try:
             response = await self._target.create(**kwargs)
         except BaseException as error:
-            _abort(self._settings, call, error)
+            _abort(settings, call, error)
             raise
         if kwargs.get("stream") is True:
-            return AsyncStream(response, _StreamState(self._settings, call, usage_requested))
-        return _complete(self._settings, call, response)
+            # NOTE: the stream settles with the synchronous `finish`, on the event loop.
+            return AsyncStream(response, _StreamState(settings, call, usage_requested))
+        try:
+            record = await call.finish_async(_restore_response(settings, call, response))
+        except BaseException as error:
+            _abort(settings, call, error)
+            raise
+        settings.report(record)
+        return response
 
 
 def _given(value: Any) -> TypeGuard[Any]:
@@ -174,8 +196,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _begin(settings: _Settings, kwargs: dict[str, Any]) -> tuple[Call, dict[str, Any], bool]:
-    """Begin a call for the SDK arguments; return it with the arguments to send."""
+def _policy_request(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Return the request that the policy reads from the SDK arguments."""
     messages = kwargs.get("messages")
     request: dict[str, Any] = {
         "model": kwargs.get("model"),
@@ -190,8 +212,13 @@ def _begin(settings: _Settings, kwargs: dict[str, Any]) -> tuple[Call, dict[str,
         request["tools"] = [
             tool for tool in request["tools"] if isinstance(tool, dict) and "function" in tool
         ]
+    return request
 
-    call = settings.policy.begin(request, scope=settings.scope, tags=settings.tags)
+
+def _sent_arguments(
+    settings: _Settings, call: Call, kwargs: dict[str, Any]
+) -> tuple[dict[str, Any], bool]:
+    """Return the SDK arguments to send for a begun call, and whether the caller asked for usage."""
     try:
         sent = call.request
         kwargs = dict(kwargs, model=sent["model"], messages=sent["messages"])
@@ -206,7 +233,7 @@ def _begin(settings: _Settings, kwargs: dict[str, Any]) -> tuple[Call, dict[str,
     except BaseException as error:
         _abort(settings, call, error)
         raise
-    return call, kwargs, usage_requested
+    return kwargs, usage_requested
 
 
 def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
@@ -214,30 +241,23 @@ def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
     settings.report(call.abort(f"call failed: {type(error).__name__}"))
 
 
-def _complete(settings: _Settings, call: Call, response: Any) -> Any:
-    """Restore a whole chat completion in place and settle the call with its usage."""
+def _restore_response(settings: _Settings, call: Call, response: Any) -> Any:
+    """Restore a whole chat completion in place and return the usage to settle with."""
     output = []
-    try:
-        for choice in response.choices:
-            message = choice.message
-            if isinstance(message.content, str):
-                output.append(message.content)
-                message.content = call.restore(message.content)
-            for tool_call in message.tool_calls or ():
-                function = getattr(tool_call, "function", None)
-                if function is not None and isinstance(function.arguments, str):
-                    output.append(function.arguments)
-                    # Arguments are JSON, so the restored values are JSON-escaped.
-                    function.arguments = call.restore_json(function.arguments)
-        usage = response.usage
-        if usage is None:
-            usage = _counted_usage(settings, call, "".join(output))
-        record = call.finish(usage)
-    except BaseException as error:
-        _abort(settings, call, error)
-        raise
-    settings.report(record)
-    return response
+    for choice in response.choices:
+        message = choice.message
+        if isinstance(message.content, str):
+            output.append(message.content)
+            message.content = call.restore(message.content)
+        for tool_call in message.tool_calls or ():
+            function = getattr(tool_call, "function", None)
+            if function is not None and isinstance(function.arguments, str):
+                output.append(function.arguments)
+                # Arguments are JSON, so the restored values are JSON-escaped.
+                function.arguments = call.restore_json(function.arguments)
+    if response.usage is not None:
+        return response.usage
+    return _counted_usage(settings, call, "".join(output))
 
 
 def _counted_usage(settings: _Settings, call: Call, output: str) -> dict[str, int]:
