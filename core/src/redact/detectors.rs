@@ -9,6 +9,7 @@
 use std::ops::Range;
 
 mod pii;
+mod starts;
 mod tokens;
 
 use pii::{
@@ -40,10 +41,23 @@ pub(crate) struct DetectorSpec {
     pub validator: Option<fn(&str, Range<usize>) -> bool>,
     /// Breaks ties between overlapping findings of equal start and length; lower wins.
     pub priority: u8,
-    /// The pattern may start with any digit. Such a detector is compiled
-    /// twice, with and without the regex engine's literal prefilter, and the
-    /// scanner picks one by the text's share of digits.
-    pub starts_with_digit: bool,
+    /// Where a match can start.
+    pub start: Start,
+}
+
+/// Where a detector's matches can start. A pattern that starts with any digit
+/// or hex digit gives the regex engine no literal to skip ahead to, so it
+/// would stop at every digit of a text, or scan every byte. The scanner
+/// instead finds the possible starts itself and runs the regex anchored there.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Start {
+    /// Anywhere: the regex searches the text with its own literal prefilter.
+    Anywhere,
+    /// At the position this function returns for a maximal run of ASCII
+    /// digits, if any (see the `starts` module).
+    DigitRun(fn(&[u8], Range<usize>) -> Option<usize>),
+    /// At a run of 1 to 4 hex digits that follows a non-word byte and ends at a `:`.
+    HexGroupBeforeColon,
 }
 
 /// The detector names a policy may list, in the order they are documented.
@@ -74,7 +88,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_email),
         priority: 3,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "phone",
@@ -89,7 +103,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 7,
         validator: Some(valid_international_phone),
         priority: 4,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "phone",
@@ -101,7 +115,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 10,
         validator: Some(valid_us_phone),
         priority: 4,
-        starts_with_digit: true,
+        start: Start::DigitRun(starts::us_phone),
     },
     DetectorSpec {
         group: "phone",
@@ -117,7 +131,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 9,
         validator: Some(valid_national_phone),
         priority: 4,
-        starts_with_digit: true,
+        start: Start::DigitRun(starts::national_phone),
     },
     DetectorSpec {
         group: "phone",
@@ -134,7 +148,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 10,
         validator: Some(valid_keyword_phone),
         priority: 4,
-        starts_with_digit: true,
+        start: Start::DigitRun(starts::unseparated_phone),
     },
     DetectorSpec {
         group: "iban",
@@ -148,7 +162,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 4,
         validator: Some(valid_iban),
         priority: 2,
-        starts_with_digit: false,
+        start: Start::DigitRun(starts::iban),
     },
     DetectorSpec {
         group: "us_ssn",
@@ -159,7 +173,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 9,
         validator: Some(valid_us_ssn),
         priority: 2,
-        starts_with_digit: true,
+        start: Start::DigitRun(starts::us_ssn),
     },
     DetectorSpec {
         group: "ip_address",
@@ -170,7 +184,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 4,
         validator: Some(valid_ipv4),
         priority: 3,
-        starts_with_digit: false,
+        start: Start::DigitRun(starts::ipv4),
     },
     DetectorSpec {
         group: "ip_address",
@@ -182,7 +196,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_ipv6),
         priority: 3,
-        starts_with_digit: false,
+        start: Start::HexGroupBeforeColon,
     },
     DetectorSpec {
         group: "ip_address",
@@ -195,7 +209,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 1,
         validator: Some(valid_ipv6_compressed),
         priority: 3,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "url_credentials",
@@ -209,7 +223,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_url_credentials),
         priority: 1,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "credit_card",
@@ -224,7 +238,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 12,
         validator: Some(valid_card),
         priority: 2,
-        starts_with_digit: true,
+        start: Start::DigitRun(starts::card),
     },
     DetectorSpec {
         group: "secrets",
@@ -238,7 +252,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(whole_random_token),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -250,7 +264,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -262,7 +276,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(whole_random_token),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -274,7 +288,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(not_aws_example),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -295,7 +309,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_aws_secret_key),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -307,7 +321,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -319,7 +333,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -332,7 +346,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -344,7 +358,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: None,
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -356,7 +370,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -368,7 +382,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_google_key),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -381,7 +395,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_jwt),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -396,7 +410,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_pem_block),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
 ];
 
