@@ -41,11 +41,11 @@ pub(crate) struct DetectorSpec {
     pub validator: Option<fn(&str, Range<usize>) -> bool>,
     /// Breaks ties between overlapping findings of equal start and length; lower wins.
     pub priority: u8,
-    /// Where a match can start.
+    /// The positions a match can start at.
     pub start: Start,
 }
 
-/// Where a detector's matches can start. A pattern that starts with any digit
+/// The positions a detector's matches can start at. A pattern that starts with any digit
 /// or hex digit gives the regex engine no literal to skip ahead to, so it
 /// would stop at every digit of a text, or scan every byte. The scanner
 /// instead finds the possible starts itself and runs the regex anchored there.
@@ -527,15 +527,23 @@ const BRANDS: &[Brand] = &[
 /// and the Luhn check passes.
 pub(crate) fn valid_card(text: &str, span: Range<usize>) -> bool {
     let candidate = &text[span.clone()];
-    let digits: Vec<u8> = candidate
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .map(|b| b - b'0')
-        .collect();
-    well_grouped(candidate)
-        && !continues_iban(&text[..span.start])
-        && known_brand(&digits)
-        && luhn_valid(&digits)
+    if !well_grouped(candidate) || continues_iban(&text[..span.start]) {
+        return false;
+    }
+
+    // The pattern matches at most 19 digits; a stack buffer avoids an
+    // allocation per candidate on digit-dense texts.
+    let mut buffer = [0u8; 19];
+    let mut len = 0;
+    for b in candidate.bytes().filter(u8::is_ascii_digit) {
+        if len == buffer.len() {
+            return false;
+        }
+        buffer[len] = b - b'0';
+        len += 1;
+    }
+    let digits = &buffer[..len];
+    known_brand(digits) && luhn_valid(digits)
 }
 
 /// Returns `true` when `before` ends with the start of a printed IBAN, as in
@@ -583,14 +591,15 @@ fn well_grouped(candidate: &str) -> bool {
     let Some(separator) = separator else {
         return true;
     };
-    let groups: Vec<&str> = candidate.split(separator as char).collect();
     if candidate
         .bytes()
         .any(|b| !b.is_ascii_digit() && b != separator)
     {
         return false;
     }
-    groups[0].len() == 4 && groups[1..].iter().all(|g| (3..=6).contains(&g.len()))
+    let mut groups = candidate.split(separator as char);
+    let first_ok = groups.next().is_some_and(|group| group.len() == 4);
+    first_ok && groups.all(|group| (3..=6).contains(&group.len()))
 }
 
 fn known_brand(digits: &[u8]) -> bool {

@@ -25,9 +25,32 @@ fn byte_after(bytes: &[u8], run: &Range<usize>) -> Option<u8> {
     bytes.get(run.end).copied()
 }
 
+/// Returns `true` when `run` is followed by one of `separators` and then a digit.
+fn separator_then_digit(bytes: &[u8], run: &Range<usize>, separators: &[u8]) -> bool {
+    byte_after(bytes, run).is_some_and(|b| separators.contains(&b))
+        && bytes.get(run.end + 1).is_some_and(u8::is_ascii_digit)
+}
+
+/// Counts the digits from the start of `run` through the runs that follow it,
+/// each after one space or `-`, stopping once `enough` are counted.
+fn chained_digits(bytes: &[u8], run: &Range<usize>, enough: usize) -> usize {
+    let mut count = run.len();
+    let mut at = run.end;
+    while count < enough && separator_then_digit(bytes, &(at..at), b" -") {
+        let next = at + 1;
+        let len = bytes[next..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        count += len;
+        at = next + len;
+    }
+    count
+}
+
 /// Returns where a US phone number can start near `run`. `(415) 555-0132`
 /// starts at the `(` before 3 digits closed by `)`. `415-555-0132` and
-/// `415.555.0132` start at 3 digits followed by `-` or `.`.
+/// `415.555.0132` start at 3 digits followed by `-` or `.` and a digit.
 pub(crate) fn us_phone(bytes: &[u8], run: Range<usize>) -> Option<usize> {
     if run.len() != 3 {
         return None;
@@ -37,20 +60,21 @@ pub(crate) fn us_phone(bytes: &[u8], run: Range<usize>) -> Option<usize> {
     if parenthesized {
         return Some(run.start - 1);
     }
-    let separated = matches!(after, Some(b'-' | b'.'));
+    let separated = separator_then_digit(bytes, &run, b"-.");
     (separated && boundary_before(bytes, run.start)).then_some(run.start)
 }
 
 /// Returns where a national phone number with separators can start near
 /// `run`: at a first group of 2 to 6 digits followed by a space, `/` or `-`
-/// (`020 7946 0958`, `98765 43210`), or at the `(` of Brazil's `(11)` area code.
+/// and a digit (`020 7946 0958`, `98765 43210`), or at the `(` of Brazil's
+/// `(11)` area code.
 pub(crate) fn national_phone(bytes: &[u8], run: Range<usize>) -> Option<usize> {
     let after = byte_after(bytes, &run);
     let area_code = run.len() == 2 && run.start > 0 && bytes[run.start - 1] == b'(';
     if area_code && after == Some(b')') {
         return Some(run.start - 1);
     }
-    let first_group = (2..=6).contains(&run.len()) && matches!(after, Some(b' ' | b'/' | b'-'));
+    let first_group = (2..=6).contains(&run.len()) && separator_then_digit(bytes, &run, b" /-");
     (first_group && boundary_before(bytes, run.start)).then_some(run.start)
 }
 
@@ -61,24 +85,23 @@ pub(crate) fn unseparated_phone(bytes: &[u8], run: Range<usize>) -> Option<usize
 }
 
 /// Returns the start of `run` when a US Social Security number can start
-/// there: 3 digits followed by `-`.
+/// there: 3 digits followed by `-` and a digit.
 pub(crate) fn us_ssn(bytes: &[u8], run: Range<usize>) -> Option<usize> {
-    let dash_follows = byte_after(bytes, &run) == Some(b'-');
+    let dash_follows = separator_then_digit(bytes, &run, b"-");
     (run.len() == 3 && dash_follows && boundary_before(bytes, run.start)).then_some(run.start)
 }
 
 /// Returns the start of `run` when a card number can start there: 12 or more
-/// digits, or fewer followed by a space or `-` and another digit.
+/// digits in it and the runs that follow it after single spaces or dashes.
 pub(crate) fn card(bytes: &[u8], run: Range<usize>) -> Option<usize> {
-    let continues = matches!(byte_after(bytes, &run), Some(b' ' | b'-'))
-        && bytes.get(run.end + 1).is_some_and(u8::is_ascii_digit);
-    ((run.len() >= 12 || continues) && boundary_before(bytes, run.start)).then_some(run.start)
+    let enough = boundary_before(bytes, run.start) && chained_digits(bytes, &run, 12) >= 12;
+    enough.then_some(run.start)
 }
 
 /// Returns the start of `run` when an IPv4 address can start there: 1 to 3
-/// digits followed by `.`.
+/// digits followed by `.` and a digit.
 pub(crate) fn ipv4(bytes: &[u8], run: Range<usize>) -> Option<usize> {
-    let dot_follows = byte_after(bytes, &run) == Some(b'.');
+    let dot_follows = separator_then_digit(bytes, &run, b".");
     (run.len() <= 3 && dot_follows && boundary_before(bytes, run.start)).then_some(run.start)
 }
 
@@ -140,6 +163,8 @@ mod tests {
             ("card whole", card, "4111111111111111", Some(0)),
             ("card grouped", card, "4111 1111 1111 1111", Some(0)),
             ("card short", card, "4111 and", None),
+            ("card eleven digits", card, "4111 1111 111 x", None),
+            ("card twelve digits", card, "4111 1111-1111 x", Some(0)),
             ("ipv4", ipv4, "host 10.0.0.1", Some(5)),
             ("ipv4 long run", ipv4, "1000.0.0.1", None),
             ("iban", iban, "iban DE89370400440532013000", Some(5)),
