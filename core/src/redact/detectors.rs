@@ -190,8 +190,10 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         group: "ip_address",
         kind: "ip_address",
         vendor: None,
-        // Hex groups joined by `:` or `::`; the validator parses the candidate.
-        pattern: r"(?-u:\b)[0-9A-Fa-f]{1,4}(?::{1,2}[0-9A-Fa-f]{1,4}){1,7}(?:::)?",
+        // Hex groups joined by `:` or `::`, optionally ending in a dotted
+        // IPv4 part (`64:ff9b::192.0.2.1`, `0:0:0:0:0:ffff:10.0.0.1`), which
+        // the first alternative prefers; the validator parses the candidate.
+        pattern: r"(?-u:\b)[0-9A-Fa-f]{1,4}(?::{1,2}[0-9A-Fa-f]{1,4}){0,5}::?(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?-u:\b)|(?-u:\b)[0-9A-Fa-f]{1,4}(?::{1,2}[0-9A-Fa-f]{1,4}){1,7}(?:::)?",
         keywords: &[":"],
         min_digits: 0,
         validator: Some(valid_ipv6),
@@ -297,7 +299,8 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         // Secret access keys: 40 base64 characters with no prefix of their own,
         // so only the name they are assigned to marks them
         // (`aws_secret_access_key = …`, `AWS_SECRET_ACCESS_KEY=…`,
-        // `"SecretAccessKey": "…"`); the validator checks that name.
+        // `"SecretAccessKey": "…"`, `--secret-access-key …`); the validator
+        // checks that name.
         pattern: r"[A-Za-z0-9/+]{40}",
         keywords: &[
             "secret_access_key",
