@@ -1,6 +1,6 @@
 //! `ingate redact`: redacts a text file or JSON lines with a policy's detectors.
 
-use std::io::{BufRead, Read};
+use std::io::{BufRead, BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -81,19 +81,49 @@ pub fn run(args: RedactArgs) -> anyhow::Result<ExitCode> {
             crate::emit(&redaction.text)?;
         }
         Format::Jsonl => {
-            for (index, line) in input.lines().enumerate() {
-                let number = index + 1;
-                let line = line.with_context(|| format!("cannot read input line {number}"))?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let output = redact_line(&redactor, &line)
-                    .with_context(|| format!("input line {number}"))?;
-                crate::emit(&output)?;
-            }
+            // Output is buffered in 64 KiB blocks rather than flushed per line,
+            // which made one write system call per line. A person typing lines
+            // into a terminal still gets each line back as soon as it is redacted.
+            let reads_terminal = args
+                .file
+                .as_ref()
+                .is_none_or(|path| path.as_os_str() == "-")
+                && std::io::stdin().is_terminal();
+            let mut output = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            let result = redact_lines(&redactor, input, &mut output, reads_terminal);
+            // The lines redacted before an error are written before the error is reported.
+            let flushed = output.flush().context("cannot write the output");
+            result?;
+            flushed?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Redacts each `{"text": ...}` line of `input` into `output`, flushing after
+/// every line when `flush_each_line` is set.
+fn redact_lines(
+    redactor: &Redactor,
+    input: Box<dyn BufRead>,
+    output: &mut impl Write,
+    flush_each_line: bool,
+) -> anyhow::Result<()> {
+    for (index, line) in input.lines().enumerate() {
+        let number = index + 1;
+        let line = line.with_context(|| format!("cannot read input line {number}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let redacted =
+            redact_line(redactor, &line).with_context(|| format!("input line {number}"))?;
+        output
+            .write_all(redacted.as_bytes())
+            .context("cannot write the output")?;
+        if flush_each_line {
+            output.flush().context("cannot write the output")?;
+        }
+    }
+    Ok(())
 }
 
 /// Redacts one `{"text": ...}` line and returns the output line with its newline.
@@ -111,11 +141,7 @@ fn redact_line(redactor: &Redactor, line: &str) -> anyhow::Result<String> {
         );
     };
     let redaction = redactor.redact(text, &mut Vault::new())?;
-    let findings = redaction
-        .findings
-        .iter()
-        .map(|finding| output_finding(text, finding))
-        .collect();
+    let findings = output_findings(text, &redaction.findings);
     let output = OutputLine {
         text: &redaction.text,
         findings,
@@ -125,13 +151,25 @@ fn redact_line(redactor: &Redactor, line: &str) -> anyhow::Result<String> {
     Ok(json)
 }
 
-fn output_finding<'a>(text: &str, finding: &'a Finding) -> OutputFinding<'a> {
-    OutputFinding {
-        kind: &finding.kind,
-        vendor: finding.vendor.as_deref(),
-        start: code_point_offset(text, finding.start),
-        end: code_point_offset(text, finding.end),
-    }
+/// Converts findings, sorted and not overlapping, to code point offsets in one
+/// walk over `text`, counting only the characters between one offset and the next.
+fn output_findings<'a>(text: &str, findings: &'a [Finding]) -> Vec<OutputFinding<'a>> {
+    let mut byte = 0;
+    let mut code_points = 0;
+    let mut to_code_points = |offset: usize| {
+        code_points += code_point_offset(&text[byte..], offset - byte);
+        byte = offset;
+        code_points
+    };
+    findings
+        .iter()
+        .map(|finding| OutputFinding {
+            kind: &finding.kind,
+            vendor: finding.vendor.as_deref(),
+            start: to_code_points(finding.start),
+            end: to_code_points(finding.end),
+        })
+        .collect()
 }
 
 /// Names a JSON error's category. serde_json's own message can quote the

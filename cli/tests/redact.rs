@@ -115,6 +115,35 @@ fn invalid_jsonl_line_names_line_not_content() {
 }
 
 #[test]
+fn jsonl_offsets_between_findings_count_code_points() {
+    let input = r#"{"text": "a@example.com ü🙂 b@example.com é c@example.com"}"#;
+    let output = ingate_redact(&["--format", "jsonl"], input);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let line: Value = serde_json::from_str(stdout(&output).trim_end()).unwrap();
+    let findings = line["findings"].as_array().unwrap();
+    let spans: Vec<(u64, u64)> = findings
+        .iter()
+        .map(|f| (f["start"].as_u64().unwrap(), f["end"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(spans, [(0, 13), (17, 30), (33, 46)]);
+}
+
+#[test]
+fn jsonl_lines_before_an_error_are_written() {
+    let input = "{\"text\": \"a@example.com\"}\n{\"text\": \"b\"}\nnot json\n";
+    let output = ingate_redact(&["--format", "jsonl"], input);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("line 3"), "{}", stderr(&output));
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["text"], "<EMAIL_1>");
+    assert_eq!(lines[1]["text"], "b");
+}
+
+#[test]
 fn missing_text_field_is_an_error() {
     let output = ingate_redact(&["--format", "jsonl"], "{\"body\": \"x\"}\n");
     assert!(!output.status.success());

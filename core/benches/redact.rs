@@ -131,13 +131,24 @@ fn redact_labeled(c: &mut Criterion) {
     }
 }
 
-/// Redacts the labeled corpus `passes` times with all default detectors.
+/// Redacts the labeled corpus `passes` times with all default detectors, or
+/// with the comma-separated detector names of `INGATE_BENCH_REDACT_DETECTORS`
+/// (which attributes instruction counts to detectors under callgrind).
 /// scripts/bench_redact.py runs this twice, with
 /// 0 passes and with many, and takes the difference of the process CPU times,
 /// which other load on the machine disturbs less than wall time.
 fn run_passes(passes: usize) {
     let texts = labeled_texts();
-    let redactor = Redactor::new(&RedactionConfig::default()).expect("the default config is valid");
+    let mut config = RedactionConfig::default();
+    if let Ok(names) = std::env::var("INGATE_BENCH_REDACT_DETECTORS") {
+        config.detectors = names
+            .split(',')
+            .filter(|name| !name.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+    let redactor =
+        Redactor::new(&config).expect("INGATE_BENCH_REDACT_DETECTORS names valid detectors");
     let mut findings = 0;
     for _ in 0..passes {
         for text in &texts {

@@ -48,7 +48,7 @@ use crate::request::ChatRequest;
 
 pub use vault::{StreamRestorer, Vault};
 
-use detectors::{DETECTORS, GROUPS};
+use detectors::{DETECTORS, GROUPS, Start};
 use scan::{Candidate, Definition, Scanner};
 
 pub use custom::{HashKey, PatternConfig, TermsConfig};
@@ -229,6 +229,7 @@ impl Redactor {
                     keywords: &[],
                     validator: None,
                     matcher: scan::Matcher::Gitleaks(Box::new(rule)),
+                    start: Start::Anywhere,
                 });
             }
         }

@@ -62,12 +62,28 @@ fn aws_secret_key_by_name() {
 }
 
 #[test]
+fn aws_secret_key_as_cli_argument() {
+    let cases = [
+        format!("aws configure set --secret-access-key {AWS_SECRET} --profile x"),
+        format!("tool --aws-secret-access-key {AWS_SECRET}"),
+        format!("tool --aws-secret-access-key \"{AWS_SECRET}\""),
+        format!("tool --secret-access-key={AWS_SECRET}"),
+    ];
+    for text in &cases {
+        assert_one(text, "secret", Some("aws"), AWS_SECRET);
+    }
+}
+
+#[test]
 fn aws_secret_key_needs_name() {
     let cases = [
         // The same value without the name is one of many 40-character strings.
         format!("checksum {AWS_SECRET}"),
         format!("aws_access_key_id = {AWS_SECRET}"),
         format!("secret_access_key_file = {AWS_SECRET}"),
+        // A value after a space needs a `--` option before it.
+        format!("the secret-access-key {AWS_SECRET}"),
+        format!("set -secret-access-key {AWS_SECRET}"),
         // 41 characters are a longer value, not a key.
         format!("aws_secret_access_key = {AWS_SECRET}x"),
         // AWS's documentation example.
@@ -96,6 +112,26 @@ fn ipv6_starting_with_colons() {
         None,
         "::ffff:a00:1",
     );
+}
+
+#[test]
+fn ipv6_with_embedded_ipv4() {
+    let cases = [
+        ("nat64 prefix 64:ff9b::192.0.2.1 here", "64:ff9b::192.0.2.1"),
+        ("mapped ::ffff:10.0.0.1 here", "::ffff:10.0.0.1"),
+        ("full 0:0:0:0:0:ffff:10.0.0.1.", "0:0:0:0:0:ffff:10.0.0.1"),
+        (
+            "six groups 2001:db8:1:2:3:4:198.51.100.7",
+            "2001:db8:1:2:3:4:198.51.100.7",
+        ),
+        (
+            "compressed 2001:db8::ffff:203.0.113.9,",
+            "2001:db8::ffff:203.0.113.9",
+        ),
+    ];
+    for (text, address) in cases {
+        assert_one(text, "ip_address", None, address);
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ use regex_automata::meta::Regex;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use super::detectors::GROUPS;
+use super::detectors::{GROUPS, Start};
 use super::scan::{Definition, Matcher};
 use super::{Operator, RedactionConfig};
 use crate::error::{Error, Result};
@@ -146,6 +146,7 @@ fn custom_definition(
         keywords: &[],
         validator: None,
         matcher,
+        start: Start::Anywhere,
     }
 }
 

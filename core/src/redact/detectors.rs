@@ -9,6 +9,7 @@
 use std::ops::Range;
 
 mod pii;
+mod starts;
 mod tokens;
 
 use pii::{
@@ -40,10 +41,23 @@ pub(crate) struct DetectorSpec {
     pub validator: Option<fn(&str, Range<usize>) -> bool>,
     /// Breaks ties between overlapping findings of equal start and length; lower wins.
     pub priority: u8,
-    /// The pattern may start with any digit. Such a detector is compiled
-    /// twice, with and without the regex engine's literal prefilter, and the
-    /// scanner picks one by the text's share of digits.
-    pub starts_with_digit: bool,
+    /// The positions a match can start at.
+    pub start: Start,
+}
+
+/// The positions a detector's matches can start at. A pattern that starts with any digit
+/// or hex digit gives the regex engine no literal to skip ahead to, so it
+/// would stop at every digit of a text, or scan every byte. The scanner
+/// instead finds the possible starts itself and runs the regex anchored there.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Start {
+    /// Anywhere: the regex searches the text with its own literal prefilter.
+    Anywhere,
+    /// At the position this function returns for a maximal run of ASCII
+    /// digits, if any (see the `starts` module).
+    DigitRun(fn(&[u8], Range<usize>) -> Option<usize>),
+    /// At a run of 1 to 4 hex digits that follows a non-word byte and ends at a `:`.
+    HexGroupBeforeColon,
 }
 
 /// The detector names a policy may list, in the order they are documented.
@@ -74,7 +88,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_email),
         priority: 3,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "phone",
@@ -89,7 +103,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 7,
         validator: Some(valid_international_phone),
         priority: 4,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "phone",
@@ -101,7 +115,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 10,
         validator: Some(valid_us_phone),
         priority: 4,
-        starts_with_digit: true,
+        start: Start::DigitRun(starts::us_phone),
     },
     DetectorSpec {
         group: "phone",
@@ -117,7 +131,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 9,
         validator: Some(valid_national_phone),
         priority: 4,
-        starts_with_digit: true,
+        start: Start::DigitRun(starts::national_phone),
     },
     DetectorSpec {
         group: "phone",
@@ -134,7 +148,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 10,
         validator: Some(valid_keyword_phone),
         priority: 4,
-        starts_with_digit: true,
+        start: Start::DigitRun(starts::unseparated_phone),
     },
     DetectorSpec {
         group: "iban",
@@ -148,7 +162,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 4,
         validator: Some(valid_iban),
         priority: 2,
-        starts_with_digit: false,
+        start: Start::DigitRun(starts::iban),
     },
     DetectorSpec {
         group: "us_ssn",
@@ -159,7 +173,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 9,
         validator: Some(valid_us_ssn),
         priority: 2,
-        starts_with_digit: true,
+        start: Start::DigitRun(starts::us_ssn),
     },
     DetectorSpec {
         group: "ip_address",
@@ -170,19 +184,21 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 4,
         validator: Some(valid_ipv4),
         priority: 3,
-        starts_with_digit: false,
+        start: Start::DigitRun(starts::ipv4),
     },
     DetectorSpec {
         group: "ip_address",
         kind: "ip_address",
         vendor: None,
-        // Hex groups joined by `:` or `::`; the validator parses the candidate.
-        pattern: r"(?-u:\b)[0-9A-Fa-f]{1,4}(?::{1,2}[0-9A-Fa-f]{1,4}){1,7}(?:::)?",
+        // Hex groups joined by `:` or `::`, optionally ending in a dotted
+        // IPv4 part (`64:ff9b::192.0.2.1`, `0:0:0:0:0:ffff:10.0.0.1`), which
+        // the first alternative prefers; the validator parses the candidate.
+        pattern: r"(?-u:\b)[0-9A-Fa-f]{1,4}(?::{1,2}[0-9A-Fa-f]{1,4}){0,5}::?(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?-u:\b)|(?-u:\b)[0-9A-Fa-f]{1,4}(?::{1,2}[0-9A-Fa-f]{1,4}){1,7}(?:::)?",
         keywords: &[":"],
         min_digits: 0,
         validator: Some(valid_ipv6),
         priority: 3,
-        starts_with_digit: false,
+        start: Start::HexGroupBeforeColon,
     },
     DetectorSpec {
         group: "ip_address",
@@ -195,7 +211,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 1,
         validator: Some(valid_ipv6_compressed),
         priority: 3,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "url_credentials",
@@ -209,7 +225,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_url_credentials),
         priority: 1,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "credit_card",
@@ -224,7 +240,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 12,
         validator: Some(valid_card),
         priority: 2,
-        starts_with_digit: true,
+        start: Start::DigitRun(starts::card),
     },
     DetectorSpec {
         group: "secrets",
@@ -238,7 +254,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(whole_random_token),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -250,7 +266,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -262,7 +278,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(whole_random_token),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -274,7 +290,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(not_aws_example),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -283,7 +299,8 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         // Secret access keys: 40 base64 characters with no prefix of their own,
         // so only the name they are assigned to marks them
         // (`aws_secret_access_key = …`, `AWS_SECRET_ACCESS_KEY=…`,
-        // `"SecretAccessKey": "…"`); the validator checks that name.
+        // `"SecretAccessKey": "…"`, `--secret-access-key …`); the validator
+        // checks that name.
         pattern: r"[A-Za-z0-9/+]{40}",
         keywords: &[
             "secret_access_key",
@@ -295,7 +312,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_aws_secret_key),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -307,7 +324,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -319,7 +336,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -332,7 +349,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -344,7 +361,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: None,
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -356,7 +373,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(random_looking),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -368,7 +385,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_google_key),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -381,7 +398,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_jwt),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
     DetectorSpec {
         group: "secrets",
@@ -396,7 +413,7 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         min_digits: 0,
         validator: Some(valid_pem_block),
         priority: 0,
-        starts_with_digit: false,
+        start: Start::Anywhere,
     },
 ];
 
@@ -513,15 +530,23 @@ const BRANDS: &[Brand] = &[
 /// and the Luhn check passes.
 pub(crate) fn valid_card(text: &str, span: Range<usize>) -> bool {
     let candidate = &text[span.clone()];
-    let digits: Vec<u8> = candidate
-        .bytes()
-        .filter(u8::is_ascii_digit)
-        .map(|b| b - b'0')
-        .collect();
-    well_grouped(candidate)
-        && !continues_iban(&text[..span.start])
-        && known_brand(&digits)
-        && luhn_valid(&digits)
+    if !well_grouped(candidate) || continues_iban(&text[..span.start]) {
+        return false;
+    }
+
+    // The pattern matches at most 19 digits; a stack buffer avoids an
+    // allocation per candidate on digit-dense texts.
+    let mut buffer = [0u8; 19];
+    let mut len = 0;
+    for b in candidate.bytes().filter(u8::is_ascii_digit) {
+        if len == buffer.len() {
+            return false;
+        }
+        buffer[len] = b - b'0';
+        len += 1;
+    }
+    let digits = &buffer[..len];
+    known_brand(digits) && luhn_valid(digits)
 }
 
 /// Returns `true` when `before` ends with the start of a printed IBAN, as in
@@ -569,14 +594,15 @@ fn well_grouped(candidate: &str) -> bool {
     let Some(separator) = separator else {
         return true;
     };
-    let groups: Vec<&str> = candidate.split(separator as char).collect();
     if candidate
         .bytes()
         .any(|b| !b.is_ascii_digit() && b != separator)
     {
         return false;
     }
-    groups[0].len() == 4 && groups[1..].iter().all(|g| (3..=6).contains(&g.len()))
+    let mut groups = candidate.split(separator as char);
+    let first_ok = groups.next().is_some_and(|group| group.len() == 4);
+    first_ok && groups.all(|group| (3..=6).contains(&group.len()))
 }
 
 fn known_brand(digits: &[u8]) -> bool {

@@ -1,12 +1,14 @@
 //! Finding candidates: the keyword prefilter, the regex search with validator
 //! retries, and the overlap rule.
 
+use std::ops::Range;
+
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::{Anchored, Input};
 
 use super::Operator;
-use super::detectors::DetectorSpec;
+use super::detectors::{DetectorSpec, Start};
 use crate::error::{Error, Result};
 
 /// How many shorter candidates one start position may try after its longest
@@ -15,12 +17,6 @@ use crate::error::{Error, Result};
 /// The cap bounds the work on a hostile run of token characters to this many
 /// passes over it.
 const MAX_SHORTER_TRIES: usize = 16;
-
-/// A text is digit-dense when at least 1 byte in this many is an ASCII digit.
-/// On the labeled corpus (logs, tables, configs) the median text has 1 digit
-/// in 5 bytes; among the prompts of awesome-chatgpt-prompts that have 12 or
-/// more digits, the median has 1 in 127.
-const DENSE_DIGITS: usize = 16;
 
 /// A value accepted by its detector's validator, before the overlap rule.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -76,18 +72,15 @@ pub(crate) struct Compiled {
     min_digits: usize,
     validator: Option<fn(&str, std::ops::Range<usize>) -> bool>,
     matcher: Matcher,
+    /// The positions a match can start at. Anything but [`Start::Anywhere`]
+    /// needs a [`Matcher::Regex`].
+    start: Start,
 }
 
 /// How a detector finds candidates.
 pub(crate) enum Matcher {
     /// Every match of the regex is a candidate.
     Regex(Regex),
-    /// A pattern that starts with any digit, compiled twice. `sparse` skips
-    /// ahead to digits with the regex engine's literal prefilter, which is
-    /// fast on prose. In a text where at least 1 byte in [`DENSE_DIGITS`] is
-    /// a digit, the prefilter stops at nearly every byte, so `dense`, compiled
-    /// without it, scans with the automaton alone.
-    DigitRegex { sparse: Regex, dense: Regex },
     /// Every occurrence of a term is a candidate; with `whole_word`, only
     /// occurrences not glued to a letter, digit or `_` on either side.
     Terms {
@@ -109,30 +102,18 @@ pub(crate) struct Definition {
     pub keywords: &'static [&'static str],
     pub validator: Option<fn(&str, std::ops::Range<usize>) -> bool>,
     pub matcher: Matcher,
+    pub start: Start,
 }
 
 impl Definition {
     /// Compiles a built-in detector with the operator the policy chose for it.
     pub fn built_in(spec: &'static DetectorSpec, operator: Operator) -> Result<Definition> {
-        let compile = |prefilter: bool| {
-            Regex::builder()
-                .configure(Regex::config().auto_prefilter(prefilter))
-                .build(spec.pattern)
-                .map_err(|error| {
-                    Error::invalid_policy(format!(
-                        "built-in detector `{}` has an invalid regex: {error}",
-                        spec.group
-                    ))
-                })
-        };
-        let matcher = if spec.starts_with_digit {
-            Matcher::DigitRegex {
-                sparse: compile(true)?,
-                dense: compile(false)?,
-            }
-        } else {
-            Matcher::Regex(compile(true)?)
-        };
+        let regex = Regex::new(spec.pattern).map_err(|error| {
+            Error::invalid_policy(format!(
+                "built-in detector `{}` has an invalid regex: {error}",
+                spec.group
+            ))
+        })?;
         Ok(Definition {
             group: spec.group.to_string(),
             kind: spec.kind.to_string(),
@@ -142,7 +123,8 @@ impl Definition {
             min_digits: spec.min_digits,
             keywords: spec.keywords,
             validator: spec.validator,
-            matcher,
+            matcher: Matcher::Regex(regex),
+            start: spec.start,
         })
     }
 }
@@ -166,6 +148,7 @@ impl Scanner {
                 min_digits: definition.min_digits,
                 validator: definition.validator,
                 matcher: definition.matcher,
+                start: definition.start,
             });
 
             if spec_keywords.is_empty() {
@@ -243,20 +226,21 @@ impl Scanner {
     pub fn scan(&self, text: &str) -> Vec<Candidate> {
         let triggered = self.triggered(text);
         let mut found = Vec::new();
-        let mut digits = None;
+        let mut digits: Option<DigitRuns> = None;
         for (index, run) in triggered.iter().enumerate() {
             if !*run {
                 continue;
             }
-            let min_digits = self.detectors[index].min_digits;
-            if min_digits > 0 {
-                let count = *digits.get_or_insert_with(|| count_digits(text));
-                if count < min_digits {
+            let detector = &self.detectors[index];
+            let needs_runs =
+                detector.min_digits > 0 || matches!(detector.start, Start::DigitRun(_));
+            if needs_runs {
+                let runs = digits.get_or_insert_with(|| DigitRuns::new(text));
+                if runs.count < detector.min_digits {
                     continue;
                 }
             }
-            let digit_dense = digits.is_some_and(|count| count * DENSE_DIGITS >= text.len());
-            self.search(index, text, digit_dense, &mut found);
+            self.search(index, text, digits.as_ref(), &mut found);
         }
         resolve_overlaps(&self.detectors, found)
     }
@@ -311,17 +295,16 @@ impl Scanner {
     /// When the validator rejects a match, shorter matches at the same start are
     /// tried, longest first, and then the search resumes one character later, so
     /// a valid value inside a rejected one is still found.
-    fn search(&self, index: usize, text: &str, digit_dense: bool, found: &mut Vec<Candidate>) {
+    fn search(
+        &self,
+        index: usize,
+        text: &str,
+        digits: Option<&DigitRuns>,
+        found: &mut Vec<Candidate>,
+    ) {
         let detector = &self.detectors[index];
         let regex = match &detector.matcher {
             Matcher::Regex(regex) => regex,
-            Matcher::DigitRegex { sparse, dense } => {
-                if digit_dense {
-                    dense
-                } else {
-                    sparse
-                }
-            }
             Matcher::Terms {
                 automaton,
                 whole_word,
@@ -348,6 +331,25 @@ impl Scanner {
                 return;
             }
         };
+
+        let bytes = text.as_bytes();
+        match detector.start {
+            Start::Anywhere => {}
+            Start::DigitRun(filter) => {
+                let runs = digits.map_or(&[][..], |digits| digits.runs.as_slice());
+                let starts = runs.iter().filter_map(|run| filter(bytes, run.clone()));
+                self.search_anchored(index, regex, text, starts, found);
+                return;
+            }
+            Start::HexGroupBeforeColon => {
+                let starts = text
+                    .match_indices(':')
+                    .filter_map(|(colon, _)| hex_group_start(bytes, colon));
+                self.search_anchored(index, regex, text, starts, found);
+                return;
+            }
+        }
+
         let mut at = 0;
         while at <= text.len() {
             let input = Input::new(text).span(at..text.len());
@@ -355,6 +357,52 @@ impl Scanner {
                 break;
             };
             let start = matched.start();
+            match detector.longest_valid(text, start, matched.end()) {
+                Some(end) => {
+                    found.push(Candidate {
+                        detector: index,
+                        start,
+                        end,
+                    });
+                    at = if end > start {
+                        end
+                    } else {
+                        next_char_boundary(text, start)
+                    };
+                }
+                None => at = next_char_boundary(text, start),
+            }
+        }
+    }
+}
+
+impl Scanner {
+    /// Appends the validated, non-overlapping matches of one detector that
+    /// start at one of `starts` (in ascending order). It finds the same
+    /// matches as the unanchored search in [`Scanner::search`] when `starts`
+    /// contains every position where a match can start.
+    fn search_anchored(
+        &self,
+        index: usize,
+        regex: &Regex,
+        text: &str,
+        starts: impl Iterator<Item = usize>,
+        found: &mut Vec<Candidate>,
+    ) {
+        let detector = &self.detectors[index];
+        let mut at = 0;
+        for start in starts {
+            if start < at {
+                continue;
+            }
+            // The span starts at `start`, but look-behind assertions still
+            // see the byte before it, so `\b` keeps its meaning.
+            let input = Input::new(text)
+                .span(start..text.len())
+                .anchored(Anchored::Yes);
+            let Some(matched) = regex.search(&input) else {
+                continue;
+            };
             match detector.longest_valid(text, start, matched.end()) {
                 Some(end) => {
                     found.push(Candidate {
@@ -382,7 +430,7 @@ impl Compiled {
             return Some(end);
         };
         let regex = match &self.matcher {
-            Matcher::Regex(regex) | Matcher::DigitRegex { sparse: regex, .. } => regex,
+            Matcher::Regex(regex) => regex,
             _ => return Some(end),
         };
         let mut end = end;
@@ -451,18 +499,78 @@ fn is_whole_word(text: &str, start: usize, end: usize) -> bool {
     !before && !after
 }
 
-/// Counts the ASCII digits of `text`, in blocks of 255 bytes whose per-block
-/// `u8` sums the compiler turns into vector instructions.
-fn count_digits(text: &str) -> usize {
-    text.as_bytes()
-        .chunks(255)
-        .map(|block| {
-            let in_block = block
-                .iter()
-                .fold(0u8, |sum, &b| sum + u8::from(b.wrapping_sub(b'0') < 10));
-            usize::from(in_block)
-        })
-        .sum()
+/// The maximal runs of ASCII digits in a text, and their total length.
+pub(crate) struct DigitRuns {
+    runs: Vec<Range<usize>>,
+    count: usize,
+}
+
+impl DigitRuns {
+    /// Finds the digit runs of `text`. Blocks of 32 bytes without a digit,
+    /// most of a prose text, cost one test each, which the compiler turns
+    /// into vector instructions.
+    fn new(text: &str) -> DigitRuns {
+        const BLOCK: usize = 32;
+        let bytes = text.as_bytes();
+        let mut runs = Vec::new();
+        let mut count = 0;
+        let mut run_start = None;
+
+        for (block_index, block) in bytes.chunks(BLOCK).enumerate() {
+            let offset = block_index * BLOCK;
+            if !has_digit(block) {
+                if let Some(start) = run_start.take() {
+                    count += offset - start;
+                    runs.push(start..offset);
+                }
+                continue;
+            }
+            for (i, &b) in block.iter().enumerate() {
+                match (is_digit(b), run_start) {
+                    (true, None) => run_start = Some(offset + i),
+                    (false, Some(start)) => {
+                        count += offset + i - start;
+                        runs.push(start..offset + i);
+                        run_start = None;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some(start) = run_start {
+            count += bytes.len() - start;
+            runs.push(start..bytes.len());
+        }
+        DigitRuns { runs, count }
+    }
+}
+
+fn is_digit(byte: u8) -> bool {
+    byte.wrapping_sub(b'0') < 10
+}
+
+/// Returns `true` when `block` contains an ASCII digit. The fold has no
+/// branch per byte, so the compiler turns it into vector instructions.
+fn has_digit(block: &[u8]) -> bool {
+    block
+        .iter()
+        .fold(0u8, |any, &b| any | u8::from(is_digit(b)))
+        != 0
+}
+
+/// Returns the start of the 1 to 4 hex digits that end at the `:` at
+/// `colon`, when a non-word byte (or the start of the text) precedes them.
+fn hex_group_start(bytes: &[u8], colon: usize) -> Option<usize> {
+    let group = bytes[..colon]
+        .iter()
+        .rev()
+        .take(5)
+        .take_while(|b| b.is_ascii_hexdigit())
+        .count();
+    let start = colon - group;
+    let boundary =
+        start == 0 || !(bytes[start - 1].is_ascii_alphanumeric() || bytes[start - 1] == b'_');
+    ((1..=4).contains(&group) && boundary).then_some(start)
 }
 
 fn next_char_boundary(text: &str, index: usize) -> usize {
@@ -499,7 +607,7 @@ mod tests {
             min_digits: 0,
             validator: None,
             priority,
-            starts_with_digit: false,
+            start: Start::Anywhere,
         }
     }
 
@@ -572,5 +680,68 @@ mod tests {
         // Adjacent findings do not overlap.
         let kept = resolve_overlaps(&scanner.detectors, vec![found(3, 5, 0), found(0, 3, 1)]);
         assert_eq!(kept.len(), 2);
+    }
+
+    /// Scans `text` with one built-in detector, starting as its table entry
+    /// sets or, with `anywhere`, with the unanchored search.
+    fn scan_one(spec: &'static DetectorSpec, anywhere: bool, text: &str) -> Vec<(usize, usize)> {
+        let mut definition = Definition::built_in(spec, Operator::Placeholder).unwrap();
+        if anywhere {
+            definition.start = Start::Anywhere;
+        }
+        let scanner = Scanner::new(vec![definition]).unwrap();
+        scanner
+            .scan(text)
+            .iter()
+            .map(|found| (found.start, found.end))
+            .collect()
+    }
+
+    #[test]
+    fn anchored_starts_find_what_search_finds() {
+        let mut texts: Vec<String> = [
+            "call (415) 555-0132 or 415-555-0132, fax 415.555.0132",
+            "020 7946 0958, 089/1234567, (11) 98765-4321, 98765 43210",
+            "tel 02079460958; phone: 4155550132; 1-415-555-0132",
+            "ssn 123-45-6789 and 0123-45-6789 and x123-45-6789",
+            "cards 4111 1111 1111 1111, 4111111111111111, 3782 822463 10005",
+            "2221 0000 0000 0009 then 12 34 56 78 90 12 34",
+            "iban DE89370400440532013000 please. GB82 WEST 1234 5698 7654 32",
+            "hosts 10.0.0.1:8080 and 192.168.1.300 and 1.2.3.4.5",
+            "v6 2001:db8::1, fe80::1%eth0, add:beef:: and a:b:c:d:e:f:0:1",
+            "std::fmt, Foo::bar, 12:30:45, dead:beef, 8046-1297901ea002",
+            "ａ1２3 カード4111111111111111 und 030 1234567.",
+        ]
+        .iter()
+        .map(|text| text.to_string())
+        .collect();
+        let corpus = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../shared/data/redaction/dev.jsonl"
+        );
+        let jsonl = std::fs::read_to_string(corpus).expect("the labeled corpus is readable");
+        for line in jsonl.lines() {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            texts.push(row["text"].as_str().unwrap().to_string());
+        }
+
+        let anchored = super::super::detectors::DETECTORS
+            .iter()
+            .filter(|spec| !matches!(spec.start, Start::Anywhere));
+        let mut checked = 0;
+        for spec in anchored {
+            for text in &texts {
+                let expected = scan_one(spec, true, text);
+                assert_eq!(
+                    scan_one(spec, false, text),
+                    expected,
+                    "{} on a text of {} bytes",
+                    spec.pattern,
+                    text.len()
+                );
+                checked += expected.len();
+            }
+        }
+        assert!(checked > 20, "only {checked} findings were compared");
     }
 }

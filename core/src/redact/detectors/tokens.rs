@@ -39,7 +39,8 @@ fn base64_byte(byte: u8) -> bool {
 /// (which ends in `EXAMPLEKEY`). The value must be assigned to a name that
 /// ends in "secret access key" in any case and spelling, as in
 /// `aws_secret_access_key = …`, `AWS_SECRET_ACCESS_KEY="…"` or
-/// `"SecretAccessKey": "…"`.
+/// `"SecretAccessKey": "…"`, or follow an option such as
+/// `--aws-secret-access-key` and a space.
 pub(crate) fn valid_aws_secret_key(text: &str, span: Range<usize>) -> bool {
     let bytes = text.as_bytes();
     let glued_before = span.start > 0 && base64_byte(bytes[span.start - 1]);
@@ -57,24 +58,29 @@ pub(crate) fn valid_aws_secret_key(text: &str, span: Range<usize>) -> bool {
 }
 
 /// Returns `true` when `before` ends with a name like `aws_secret_access_key`,
-/// then `=`, `:` or `:=` with optional spaces and quotes around it.
+/// then `=`, `:` or `:=` with optional spaces and quotes around it, or with a
+/// command-line option like `--secret-access-key` and a space.
 fn assigned_to_secret_access_key(before: &str) -> bool {
     let quotes = |c: char| matches!(c, '"' | '\'' | '`');
-    let rest = before
-        .trim_end_matches(quotes)
-        .trim_end_matches([' ', '\t']);
-    let Some(rest) = rest.strip_suffix(['=', ':']) else {
-        return false;
+    let unquoted = before.trim_end_matches(quotes);
+    let spaced = unquoted.trim_end_matches([' ', '\t']);
+    let (rest, option) = match spaced.strip_suffix(['=', ':']) {
+        Some(rest) => (rest.strip_suffix(':').unwrap_or(rest), false),
+        None if spaced.len() < unquoted.len() => (spaced, true),
+        None => return false,
     };
-    let rest = rest.strip_suffix(':').unwrap_or(rest);
     let rest = rest.trim_end_matches([' ', '\t']).trim_end_matches(quotes);
 
     // The name: the last run of letters, digits, `_`, `-` and `.`, compared
-    // without case, `_` and `-`.
+    // without case, `_` and `-`. A value after a space needs a `--` option.
     let name_start = rest
         .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
         .map_or(0, |i| i + 1);
-    let name: String = rest[name_start..]
+    let raw_name = &rest[name_start..];
+    if option && !raw_name.starts_with("--") {
+        return false;
+    }
+    let name: String = raw_name
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_lowercase())
