@@ -16,10 +16,9 @@ pub struct Vault {
     /// Placeholder to original value. Ordered, so the stream restorer can ask
     /// whether a partial placeholder is the prefix of an issued one.
     originals: BTreeMap<String, String>,
-    /// Kind to (original value to placeholder).
-    placeholders: HashMap<String, HashMap<String, String>>,
-    /// The last number issued per kind.
-    last_number: HashMap<String, u64>,
+    /// The placeholders issued per kind. A call redacts a few kinds, so a
+    /// linear search finds one faster than hashing its name.
+    kinds: Vec<KindPlaceholders>,
     /// Placeholder-shaped strings that occurred in redacted input; never issued,
     /// so a literal `<EMAIL_1>` typed by the user is never restored to a value.
     reserved: HashSet<String>,
@@ -27,6 +26,20 @@ pub struct Vault {
     counts: BTreeMap<String, u64>,
     /// The byte length of the longest issued placeholder.
     max_placeholder_len: usize,
+}
+
+/// The placeholders issued for one kind.
+#[derive(Clone)]
+struct KindPlaceholders {
+    kind: String,
+    /// The kind in upper case, as placeholders spell it.
+    label: String,
+    /// The last number issued.
+    last_number: u64,
+    /// Original value to placeholder. foldhash with a per-process random seed
+    /// hashes faster than the default SipHash and still keeps a prompt from
+    /// choosing values that collide.
+    by_value: HashMap<String, String, foldhash::fast::RandomState>,
 }
 
 /// The form in which a restored value is written into the output.
@@ -128,33 +141,54 @@ impl Vault {
     /// first time the value is seen. Placeholders are `<KIND_N>` with the kind
     /// in upper case and `N` counting from 1 per kind.
     pub(crate) fn placeholder(&mut self, kind: &str, value: &str) -> String {
-        if let Some(placeholder) = self.placeholders.get(kind).and_then(|m| m.get(value)) {
+        let position = match self.kinds.iter().position(|issued| issued.kind == kind) {
+            Some(position) => position,
+            None => {
+                self.kinds.push(KindPlaceholders {
+                    kind: kind.to_string(),
+                    label: kind.to_ascii_uppercase(),
+                    last_number: 0,
+                    by_value: HashMap::default(),
+                });
+                self.kinds.len() - 1
+            }
+        };
+        let issued = &mut self.kinds[position];
+        if let Some(placeholder) = issued.by_value.get(value) {
             return placeholder.clone();
         }
 
-        let label = kind.to_ascii_uppercase();
-        let number = self.last_number.entry(kind.to_string()).or_insert(0);
-        let placeholder = loop {
-            *number += 1;
-            let candidate = format!("<{label}_{number}>");
-            if !self.reserved.contains(&candidate) {
-                break candidate;
+        let mut placeholder = String::with_capacity(issued.label.len() + 8);
+        loop {
+            issued.last_number += 1;
+            placeholder.clear();
+            placeholder.push('<');
+            placeholder.push_str(&issued.label);
+            placeholder.push('_');
+            push_decimal(&mut placeholder, issued.last_number);
+            placeholder.push('>');
+            if !self.reserved.contains(&placeholder) {
+                break;
             }
-        };
+        }
 
         self.max_placeholder_len = self.max_placeholder_len.max(placeholder.len());
         self.originals
             .insert(placeholder.clone(), value.to_string());
-        self.placeholders
-            .entry(kind.to_string())
-            .or_default()
+        issued
+            .by_value
             .insert(value.to_string(), placeholder.clone());
         placeholder
     }
 
     /// Counts one redacted value of `kind`.
     pub(crate) fn count(&mut self, kind: &str) {
-        *self.counts.entry(kind.to_string()).or_insert(0) += 1;
+        match self.counts.get_mut(kind) {
+            Some(count) => *count += 1,
+            None => {
+                self.counts.insert(kind.to_string(), 1);
+            }
+        }
     }
 
     /// Reserves every placeholder-shaped string (`<LABEL_N>`) in `text` that this
@@ -287,6 +321,25 @@ fn placeholder_shape_len(text: &str) -> usize {
         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
     let number_ok = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
     if label_ok && number_ok { close + 1 } else { 0 }
+}
+
+/// Appends `number` in decimal; `write!` goes through the formatting machinery,
+/// which took a noticeable share of issuing a placeholder.
+fn push_decimal(out: &mut String, number: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = number;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
 }
 
 impl fmt::Debug for Vault {
