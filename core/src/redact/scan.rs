@@ -357,27 +357,37 @@ impl Scanner {
             let Some(matched) = regex.search(&input) else {
                 break;
             };
-            let start = matched.start();
-            match detector.longest_valid(text, start, matched.end()) {
-                Some(end) => {
-                    found.push(Candidate {
-                        detector: index,
-                        start,
-                        end,
-                    });
-                    at = if end > start {
-                        end
-                    } else {
-                        next_char_boundary(text, start)
-                    };
-                }
-                None => at = next_char_boundary(text, start),
-            }
+            at = self.push_valid(index, text, matched.start(), matched.end(), found);
         }
     }
-}
 
-impl Scanner {
+    /// Validates the match of one detector at `start..matched_end`, appends
+    /// its longest valid prefix, and returns where the search resumes.
+    fn push_valid(
+        &self,
+        index: usize,
+        text: &str,
+        start: usize,
+        matched_end: usize,
+        found: &mut Vec<Candidate>,
+    ) -> usize {
+        match self.detectors[index].longest_valid(text, start, matched_end) {
+            Some(end) => {
+                found.push(Candidate {
+                    detector: index,
+                    start,
+                    end,
+                });
+                if end > start {
+                    end
+                } else {
+                    next_char_boundary(text, start)
+                }
+            }
+            None => next_char_boundary(text, start),
+        }
+    }
+
     /// Appends the validated, non-overlapping matches of one detector that
     /// start at one of `starts` (in ascending order). It finds the same
     /// matches as the unanchored search in [`Scanner::search`] when `starts`
@@ -390,7 +400,6 @@ impl Scanner {
         starts: impl Iterator<Item = usize>,
         found: &mut Vec<Candidate>,
     ) {
-        let detector = &self.detectors[index];
         let mut at = 0;
         for start in starts {
             if start < at {
@@ -404,21 +413,7 @@ impl Scanner {
             let Some(matched) = regex.search(&input) else {
                 continue;
             };
-            match detector.longest_valid(text, start, matched.end()) {
-                Some(end) => {
-                    found.push(Candidate {
-                        detector: index,
-                        start,
-                        end,
-                    });
-                    at = if end > start {
-                        end
-                    } else {
-                        next_char_boundary(text, start)
-                    };
-                }
-                None => at = next_char_boundary(text, start),
-            }
+            at = self.push_valid(index, text, start, matched.end(), found);
         }
     }
 }
@@ -558,8 +553,8 @@ impl DigitRuns {
     }
 }
 
-/// Returns a mask with bit i set when `block[i]` is an ASCII digit; `block`
-/// holds at most 64 bytes.
+/// Returns a mask with bit i set when `block[i]` is an ASCII digit, for a
+/// block of at most 64 bytes.
 fn digit_mask(block: &[u8]) -> u64 {
     let mut mask = 0;
     let mut words = block.chunks_exact(8);
