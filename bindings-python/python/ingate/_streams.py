@@ -48,7 +48,29 @@ def _restored_items(stream: Any, state: StreamState) -> Iterator[Any]:
     state.settle()
 
 
-class Stream:
+class _SettledStream:
+    """A wrapped SDK stream that forwards the SDK stream's public attributes
+    and settles its call if it is garbage-collected unsettled."""
+
+    _stream: Any
+    _state: StreamState
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._stream, name)
+
+    def __del__(self) -> None:
+        state = getattr(self, "_state", None)
+        if state is not None and not state.settled:
+            try:
+                state.settle()
+            except Exception:
+                # A finalizer cannot raise; the call's own finalizer releases the reservation.
+                pass
+
+
+class Stream(_SettledStream):
     """The SDK's `Stream`, restored and settled by the policy.
 
     The call settles when the stream ends, when it is closed, when the caller
@@ -81,22 +103,8 @@ class Stream:
         finally:
             self._state.settle()
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._stream, name)
 
-    def __del__(self) -> None:
-        state = getattr(self, "_state", None)
-        if state is not None and not state.settled:
-            try:
-                state.settle()
-            except Exception:
-                # A finalizer cannot raise; the call's own finalizer releases the reservation.
-                pass
-
-
-class AsyncStream:
+class AsyncStream(_SettledStream):
     """The SDK's `AsyncStream`, restored and settled by the policy."""
 
     def __init__(self, stream: Any, state: StreamState) -> None:
@@ -138,17 +146,3 @@ class AsyncStream:
             await self._stream.close()
         finally:
             self._state.settle()
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._stream, name)
-
-    def __del__(self) -> None:
-        state = getattr(self, "_state", None)
-        if state is not None and not state.settled:
-            try:
-                state.settle()
-            except Exception:
-                # A finalizer cannot raise; the call's own finalizer releases the reservation.
-                pass

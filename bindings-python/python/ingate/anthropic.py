@@ -25,18 +25,18 @@ the vendor checks their signatures.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeGuard
 
 import anthropic
 from anthropic.types import InputJSONDelta, RawContentBlockDeltaEvent, TextDelta
 
-from . import Call, CallRecord, Policy, StreamRestorer
+from . import Call, Policy, StreamRestorer
 from ._streams import AsyncStream, Stream
+from ._wrapping import Proxy, RecordHandler, Settings, abort
 
 __all__ = ["wrap"]
 
-RecordHandler = Callable[[CallRecord], None]
 
 
 def wrap(
@@ -60,51 +60,11 @@ def wrap(
             f"client, got {type(client).__name__}; for OpenAI use ingate.openai.wrap"
         )
     is_async = isinstance(client, anthropic.AsyncAnthropic)
-    settings = _Settings(policy, scope, dict(tags or {}), on_record, is_async)
+    settings = Settings(policy, scope, dict(tags or {}), on_record, is_async)
     return _WrappedClient(client, settings)
 
 
-class _Settings:
-    __slots__ = ("policy", "scope", "tags", "on_record", "is_async")
-
-    def __init__(
-        self,
-        policy: Policy,
-        scope: str | None,
-        tags: dict[str, str],
-        on_record: RecordHandler | None,
-        is_async: bool,
-    ) -> None:
-        self.policy = policy
-        self.scope = scope
-        self.tags = tags
-        self.on_record = on_record
-        self.is_async = is_async
-
-    def report(self, record: CallRecord) -> None:
-        if self.on_record is not None:
-            self.on_record(record)
-
-
-class _Proxy:
-    """Forward every attribute that the subclass does not define to the SDK object."""
-
-    __slots__ = ("_target", "_settings")
-
-    def __init__(self, target: Any, settings: _Settings) -> None:
-        self._target = target
-        self._settings = settings
-
-    def __getattr__(self, name: str) -> Any:
-        if name in _Proxy.__slots__:
-            raise AttributeError(name)
-        return getattr(self._target, name)
-
-    def __repr__(self) -> str:
-        return f"<ingate-wrapped {self._target!r}>"
-
-
-class _WrappedClient(_Proxy):
+class _WrappedClient(Proxy):
     __slots__ = ()
 
     @property
@@ -119,7 +79,7 @@ class _WrappedClient(_Proxy):
     copy = with_options
 
 
-class _Messages(_Proxy):
+class _Messages(Proxy):
     __slots__ = ()
 
     def create(self, **kwargs: Any) -> Any:
@@ -131,20 +91,20 @@ class _Messages(_Proxy):
         try:
             response = self._target.create(**kwargs)
         except BaseException as error:
-            _abort(settings, call, error)
+            abort(settings, call, error)
             raise
         if kwargs.get("stream") is True:
             return Stream(response, _StreamState(settings, call))
         try:
             record = call.finish(_restore_response(settings, call, response))
         except BaseException as error:
-            _abort(settings, call, error)
+            abort(settings, call, error)
             raise
         settings.report(record)
         return response
 
 
-class _AsyncMessages(_Proxy):
+class _AsyncMessages(Proxy):
     __slots__ = ()
 
     async def create(self, **kwargs: Any) -> Any:
@@ -162,7 +122,7 @@ class _AsyncMessages(_Proxy):
         try:
             response = await self._target.create(**kwargs)
         except BaseException as error:
-            _abort(settings, call, error)
+            abort(settings, call, error)
             raise
         if kwargs.get("stream") is True:
             # NOTE: the stream settles with the synchronous `finish`, on the event loop.
@@ -170,7 +130,7 @@ class _AsyncMessages(_Proxy):
         try:
             record = await call.finish_async(_restore_response(settings, call, response))
         except BaseException as error:
-            _abort(settings, call, error)
+            abort(settings, call, error)
             raise
         settings.report(record)
         return response
@@ -340,7 +300,7 @@ class _PreparedRequest:
             definitions = [_tool_definition(tool) for tool in _plain(list(tools))]
             self.request["tools"] = [definition for definition in definitions if definition is not None]
 
-    def sent_arguments(self, settings: _Settings, call: Call, kwargs: dict[str, Any]) -> dict[str, Any]:
+    def sent_arguments(self, settings: Settings, call: Call, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Return the SDK arguments to send for the begun call: model resolved, text redacted."""
         try:
             sent = call.request
@@ -349,14 +309,9 @@ class _PreparedRequest:
             if "system" in self.anthropic_request:
                 kwargs["system"] = self.anthropic_request["system"]
         except BaseException as error:
-            _abort(settings, call, error)
+            abort(settings, call, error)
             raise
         return kwargs
-
-
-def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
-    # The exception's class names the cause; its message may quote the request, so it is left out.
-    settings.report(call.abort(f"call failed: {type(error).__name__}"))
 
 
 def _restore_values(call: Call, value: Any) -> Any:
@@ -383,7 +338,7 @@ def _usage(usage: Any) -> dict[str, Any]:
     return {key: plain[key] for key in _USAGE_FIELDS if plain.get(key) is not None}
 
 
-def _restore_response(settings: _Settings, call: Call, response: Any) -> dict[str, Any]:
+def _restore_response(settings: Settings, call: Call, response: Any) -> dict[str, Any]:
     """Restore a whole message in place and return the usage to settle with."""
     output = []
     for block in response.content:
@@ -400,7 +355,7 @@ def _restore_response(settings: _Settings, call: Call, response: Any) -> dict[st
 
 
 def _counted_usage(
-    settings: _Settings, call: Call, reported: dict[str, Any] | None, output: str
+    settings: Settings, call: Call, reported: dict[str, Any] | None, output: str
 ) -> dict[str, Any]:
     """Return usage with the output counted from `output`, for a stream stopped early
     or a response without usage.
@@ -424,7 +379,7 @@ class _StreamState:
     (`input_json_delta`), so its restorer writes the restored values JSON-escaped.
     """
 
-    def __init__(self, settings: _Settings, call: Call) -> None:
+    def __init__(self, settings: Settings, call: Call) -> None:
         self.settings = settings
         self.call = call
         # Keyed by block index: the restorer, and whether the block's text is JSON.
@@ -513,4 +468,4 @@ class _StreamState:
         if self.settled:
             return
         self.settled = True
-        _abort(self.settings, self.call, error)
+        abort(self.settings, self.call, error)

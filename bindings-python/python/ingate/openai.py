@@ -15,7 +15,7 @@ attribute of the client is the SDK's own, untouched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TypeGuard
 
 import openai
@@ -25,12 +25,12 @@ from openai.types.chat.chat_completion_chunk import (
     ChoiceDeltaToolCallFunction,
 )
 
-from . import Call, CallRecord, Policy
+from . import Call, Policy
 from ._streams import AsyncStream, Stream
+from ._wrapping import Proxy, RecordHandler, Settings, abort
 
 __all__ = ["wrap"]
 
-RecordHandler = Callable[[CallRecord], None]
 
 # Request fields that the policy reads: the model, the messages, the tools and the output cap.
 _POLICY_FIELDS = ("tools", "max_tokens", "max_completion_tokens")
@@ -57,51 +57,11 @@ def wrap(
             f"got {type(client).__name__}; for Anthropic use ingate.anthropic.wrap"
         )
     is_async = isinstance(client, openai.AsyncOpenAI)
-    settings = _Settings(policy, scope, dict(tags or {}), on_record, is_async)
+    settings = Settings(policy, scope, dict(tags or {}), on_record, is_async)
     return _WrappedClient(client, settings)
 
 
-class _Settings:
-    __slots__ = ("policy", "scope", "tags", "on_record", "is_async")
-
-    def __init__(
-        self,
-        policy: Policy,
-        scope: str | None,
-        tags: dict[str, str],
-        on_record: RecordHandler | None,
-        is_async: bool,
-    ) -> None:
-        self.policy = policy
-        self.scope = scope
-        self.tags = tags
-        self.on_record = on_record
-        self.is_async = is_async
-
-    def report(self, record: CallRecord) -> None:
-        if self.on_record is not None:
-            self.on_record(record)
-
-
-class _Proxy:
-    """Forward every attribute that the subclass does not define to the SDK object."""
-
-    __slots__ = ("_target", "_settings")
-
-    def __init__(self, target: Any, settings: _Settings) -> None:
-        self._target = target
-        self._settings = settings
-
-    def __getattr__(self, name: str) -> Any:
-        if name in _Proxy.__slots__:
-            raise AttributeError(name)
-        return getattr(self._target, name)
-
-    def __repr__(self) -> str:
-        return f"<ingate-wrapped {self._target!r}>"
-
-
-class _WrappedClient(_Proxy):
+class _WrappedClient(Proxy):
     __slots__ = ()
 
     @property
@@ -114,7 +74,7 @@ class _WrappedClient(_Proxy):
     copy = with_options
 
 
-class _WrappedChat(_Proxy):
+class _WrappedChat(Proxy):
     __slots__ = ()
 
     @property
@@ -125,7 +85,7 @@ class _WrappedChat(_Proxy):
         return _Completions(completions, self._settings)
 
 
-class _Completions(_Proxy):
+class _Completions(Proxy):
     __slots__ = ()
 
     def create(self, **kwargs: Any) -> Any:
@@ -136,20 +96,20 @@ class _Completions(_Proxy):
         try:
             response = self._target.create(**kwargs)
         except BaseException as error:
-            _abort(settings, call, error)
+            abort(settings, call, error)
             raise
         if kwargs.get("stream") is True:
             return Stream(response, _StreamState(settings, call, usage_requested))
         try:
             record = call.finish(_restore_response(settings, call, response))
         except BaseException as error:
-            _abort(settings, call, error)
+            abort(settings, call, error)
             raise
         settings.report(record)
         return response
 
 
-class _AsyncCompletions(_Proxy):
+class _AsyncCompletions(Proxy):
     __slots__ = ()
 
     async def create(self, **kwargs: Any) -> Any:
@@ -165,7 +125,7 @@ class _AsyncCompletions(_Proxy):
         try:
             response = await self._target.create(**kwargs)
         except BaseException as error:
-            _abort(settings, call, error)
+            abort(settings, call, error)
             raise
         if kwargs.get("stream") is True:
             # NOTE: the stream settles with the synchronous `finish`, on the event loop.
@@ -173,7 +133,7 @@ class _AsyncCompletions(_Proxy):
         try:
             record = await call.finish_async(_restore_response(settings, call, response))
         except BaseException as error:
-            _abort(settings, call, error)
+            abort(settings, call, error)
             raise
         settings.report(record)
         return response
@@ -216,7 +176,7 @@ def _policy_request(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sent_arguments(
-    settings: _Settings, call: Call, kwargs: dict[str, Any]
+    settings: Settings, call: Call, kwargs: dict[str, Any]
 ) -> tuple[dict[str, Any], bool]:
     """Return the SDK arguments to send for a begun call, and whether the caller asked for usage."""
     try:
@@ -231,17 +191,12 @@ def _sent_arguments(
             options["include_usage"] = True
             kwargs["stream_options"] = options
     except BaseException as error:
-        _abort(settings, call, error)
+        abort(settings, call, error)
         raise
     return kwargs, usage_requested
 
 
-def _abort(settings: _Settings, call: Call, error: BaseException) -> None:
-    # The exception's class names the cause; its message may quote the request, so it is left out.
-    settings.report(call.abort(f"call failed: {type(error).__name__}"))
-
-
-def _restore_response(settings: _Settings, call: Call, response: Any) -> Any:
+def _restore_response(settings: Settings, call: Call, response: Any) -> Any:
     """Restore a whole chat completion in place and return the usage to settle with."""
     output = []
     for choice in response.choices:
@@ -260,7 +215,7 @@ def _restore_response(settings: _Settings, call: Call, response: Any) -> Any:
     return _counted_usage(settings, call, "".join(output))
 
 
-def _counted_usage(settings: _Settings, call: Call, output: str) -> dict[str, int]:
+def _counted_usage(settings: Settings, call: Call, output: str) -> dict[str, int]:
     """Return usage for a response that reported none: the counted input and `output`."""
     # `call.model` is the catalog id, which always resolves; the name sent may lack its prefix.
     output_tokens = settings.policy.count_tokens(call.model, output).tokens if output else 0
@@ -276,7 +231,7 @@ class _StreamState:
     tool-call arguments write the restored values JSON-escaped.
     """
 
-    def __init__(self, settings: _Settings, call: Call, usage_requested: bool) -> None:
+    def __init__(self, settings: Settings, call: Call, usage_requested: bool) -> None:
         self.settings = settings
         self.call = call
         self.usage_requested = usage_requested
@@ -362,7 +317,7 @@ class _StreamState:
         if self.settled:
             return
         self.settled = True
-        _abort(self.settings, self.call, error)
+        abort(self.settings, self.call, error)
 
 
 def _append_rests(delta: Any, rests: dict[tuple[int, int | None], str]) -> None:
