@@ -190,9 +190,9 @@ pub(crate) const DETECTORS: &[DetectorSpec] = &[
         group: "ip_address",
         kind: "ip_address",
         vendor: None,
-        // Hex groups joined by `:` or `::`, optionally ending in a dotted
-        // IPv4 part (`64:ff9b::192.0.2.1`, `0:0:0:0:0:ffff:10.0.0.1`), which
-        // the first alternative prefers; the validator parses the candidate.
+        // Hex groups joined by `:` or `::`, optionally ending in a dotted IPv4
+        // part (`64:ff9b::192.0.2.1`, `0:0:0:0:0:ffff:10.0.0.1`). The first
+        // alternative matches that form, and the validator parses the candidate.
         pattern: r"(?-u:\b)[0-9A-Fa-f]{1,4}(?::{1,2}[0-9A-Fa-f]{1,4}){0,5}::?(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?-u:\b)|(?-u:\b)[0-9A-Fa-f]{1,4}(?::{1,2}[0-9A-Fa-f]{1,4}){1,7}(?:::)?",
         keywords: &[":"],
         min_digits: 0,
